@@ -1,0 +1,309 @@
+package hookd
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+)
+
+// Input limits.
+const (
+	MaxNameLength        = 200
+	MaxDescriptionLength = 2000
+	MaxURLLength         = 2048
+	MaxEventPatterns     = 100
+	MaxChannels          = 10
+	MaxChannelLength     = 128
+	MaxHeaders           = 20
+	MaxHeaderValueLength = 4096
+	MaxBatchEvents       = 1000
+	MinTimeoutSeconds    = 1
+	MaxTimeoutSeconds    = 120
+	DefaultTimeout       = 30
+)
+
+var (
+	eventTypeRE = regexp.MustCompile(`^[a-zA-Z0-9_]+(\.[a-zA-Z0-9_]+)*$`)
+	channelRE   = regexp.MustCompile(`^[a-zA-Z0-9_.:\-]+$`)
+	headerRE    = regexp.MustCompile(`^[!#$%&'*+\-.^_` + "`" + `|~0-9A-Za-z]+$`)
+)
+
+// ValidEventTypeName reports whether name is [a-zA-Z0-9_] parts joined by ".".
+func ValidEventTypeName(name string) bool {
+	return len(name) <= MaxNameLength && eventTypeRE.MatchString(name)
+}
+
+// ReservedHeader reports whether a webhook's own headers may not set name:
+// the headers hookd sets on every request, and those HTTP manages itself.
+func ReservedHeader(name, prefix string) bool {
+	n := strings.ToLower(name)
+	switch n {
+	case "content-type", "content-length", "user-agent", "host", "transfer-encoding",
+		"connection", "te", "trailer", "upgrade", "expect", "keep-alive":
+		return true
+	}
+	if strings.HasPrefix(n, "webhook-") || strings.HasPrefix(n, "x-hookd-") {
+		return true
+	}
+	return prefix != "" && strings.HasPrefix(n, strings.ToLower(prefix)+"-")
+}
+
+// ValidateWebhook checks w after defaults are filled. catalogue holds the
+// event type names: every exact name in w.Events must be in it, and every
+// "x.*" pattern must match one of them.
+func ValidateWebhook(w *Webhook, catalogue []string) error {
+	var errs []FieldError
+	add := func(field, format string, args ...any) {
+		errs = append(errs, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+	}
+	if len(w.Name) > MaxNameLength {
+		add("name", "must be at most %d characters", MaxNameLength)
+	}
+	if len(w.Description) > MaxDescriptionLength {
+		add("description", "must be at most %d characters", MaxDescriptionLength)
+	}
+	if msg := checkURL(w.URL); msg != "" {
+		add("url", "%s", msg)
+	}
+	if w.Method != MethodPost && w.Method != MethodPut {
+		add("method", `must be "POST" or "PUT"`)
+	}
+	switch {
+	case len(w.Events) == 0:
+		add("events", `must name at least one event type, or "*" for all`)
+	case len(w.Events) > MaxEventPatterns:
+		add("events", "at most %d patterns", MaxEventPatterns)
+	}
+	for i, p := range w.Events {
+		if msg := checkPattern(p, catalogue); msg != "" {
+			add(fmt.Sprintf("events[%d]", i), "%s", msg)
+		}
+	}
+	if w.Channels != nil {
+		if len(w.Channels) == 0 {
+			add("channels", "must be null (all channels) or list at least one channel")
+		}
+		checkChannels("channels", w.Channels, add)
+	}
+	if len(w.Headers) > MaxHeaders {
+		add("headers", "at most %d headers", MaxHeaders)
+	}
+	for name, value := range w.Headers {
+		field := "headers." + name
+		switch {
+		case !headerRE.MatchString(name):
+			add(field, "is not a valid header name")
+		case ReservedHeader(name, w.Signature.HeaderPrefix):
+			add(field, "is set by hookd and cannot be overridden")
+		case len(value) > MaxHeaderValueLength:
+			add(field, "must be at most %d characters", MaxHeaderValueLength)
+		case strings.ContainsAny(value, "\r\n\x00"):
+			add(field, "must not contain line breaks or NUL")
+		}
+	}
+	if w.TimeoutSeconds < MinTimeoutSeconds || w.TimeoutSeconds > MaxTimeoutSeconds {
+		add("timeout_seconds", "must be from %d to %d", MinTimeoutSeconds, MaxTimeoutSeconds)
+	}
+	if err := w.RetrySchedule.Validate(); err != nil {
+		add("retry_schedule", "%v", err)
+	}
+	switch w.Signature.Scheme {
+	case SchemeStandard, SchemeStripe, SchemeGitHub, SchemeSplit:
+	default:
+		add("signature.scheme", `must be one of "standard", "stripe", "github", "split"`)
+	}
+	if p := w.Signature.HeaderPrefix; p != "" && (!headerRE.MatchString(p) || len(p) > 64) {
+		add("signature.header_prefix", "must be a header name such as X-Acme")
+	}
+	if w.RateLimit != nil && (*w.RateLimit <= 0 || *w.RateLimit > 100000) {
+		add("rate_limit", "must be null or from above 0 to 100000 requests per second")
+	}
+	if w.Status != WebhookActive && w.Status != WebhookDisabled {
+		add("status", `must be "active" or "disabled"`)
+	}
+	return Invalid(errs)
+}
+
+func checkURL(raw string) string {
+	if raw == "" {
+		return "is required"
+	}
+	if len(raw) > MaxURLLength {
+		return fmt.Sprintf("must be at most %d characters", MaxURLLength)
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "is not a valid URL"
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return "must be an http:// or https:// URL"
+	}
+	if u.Host == "" || u.Hostname() == "" {
+		return "must have a host"
+	}
+	if u.User != nil {
+		return "must not contain credentials; put them in headers (for example Authorization) instead"
+	}
+	if u.Fragment != "" {
+		return "must not have a #fragment"
+	}
+	return ""
+}
+
+func checkPattern(p string, catalogue []string) string {
+	if p == "*" {
+		return ""
+	}
+	if prefix, ok := strings.CutSuffix(p, ".*"); ok {
+		if !ValidEventTypeName(prefix) {
+			return fmt.Sprintf("%q is not a pattern: use \"*\", \"name.*\" or an event type name", p)
+		}
+		for _, name := range catalogue {
+			if strings.HasPrefix(name, prefix+".") {
+				return ""
+			}
+		}
+		return fmt.Sprintf("%q matches no event type in the catalogue", p)
+	}
+	if !ValidEventTypeName(p) {
+		return fmt.Sprintf("%q is not a pattern: use \"*\", \"name.*\" or an event type name", p)
+	}
+	for _, name := range catalogue {
+		if name == p {
+			return ""
+		}
+	}
+	return fmt.Sprintf("unknown event type %q", p)
+}
+
+func checkChannels(field string, channels []string, add func(field, format string, args ...any)) {
+	if len(channels) > MaxChannels {
+		add(field, "at most %d channels", MaxChannels)
+	}
+	for i, c := range channels {
+		if len(c) == 0 || len(c) > MaxChannelLength || !channelRE.MatchString(c) {
+			add(fmt.Sprintf("%s[%d]", field, i), "must be 1 to %d characters of letters, digits and _ . : -", MaxChannelLength)
+		}
+	}
+}
+
+// ValidateEvent checks an event to publish. catalogue holds the event type
+// names; the event's type must be one of them.
+func ValidateEvent(e *Event, catalogue []string, maxPayload int) error {
+	var errs []FieldError
+	add := func(field, format string, args ...any) {
+		errs = append(errs, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+	}
+	switch {
+	case e.Type == "":
+		add("type", "is required")
+	case !ValidEventTypeName(e.Type):
+		add("type", "must be [a-zA-Z0-9_] parts joined by dots, such as ticket.created")
+	default:
+		found := false
+		for _, name := range catalogue {
+			if name == e.Type {
+				found = true
+				break
+			}
+		}
+		if !found {
+			add("type", "unknown event type %q: add it to the catalogue with POST /v1/event-types", e.Type)
+		}
+	}
+	if len(e.Payload) == 0 || string(e.Payload) == "null" {
+		add("payload", "is required: a JSON value")
+	} else if maxPayload > 0 && len(e.Payload) > maxPayload {
+		add("payload", "is %d bytes; the limit is %d", len(e.Payload), maxPayload)
+	}
+	if e.Channels != nil {
+		checkChannels("channels", e.Channels, add)
+	}
+	if len(e.IdempotencyKey) > 255 {
+		add("idempotency_key", "must be at most 255 characters")
+	}
+	return Invalid(errs)
+}
+
+// ValidateEventType checks a catalogue entry.
+func ValidateEventType(et *EventType) error {
+	var errs []FieldError
+	if !ValidEventTypeName(et.Name) {
+		errs = append(errs, FieldError{Field: "name", Message: "must be [a-zA-Z0-9_] parts joined by dots, such as ticket.created"})
+	}
+	if len(et.Description) > MaxDescriptionLength {
+		errs = append(errs, FieldError{Field: "description", Message: fmt.Sprintf("must be at most %d characters", MaxDescriptionLength)})
+	}
+	return Invalid(errs)
+}
+
+// ValidateWorkspace checks a workspace.
+func ValidateWorkspace(ws *Workspace) error {
+	var errs []FieldError
+	if strings.TrimSpace(ws.Name) == "" || len(ws.Name) > MaxNameLength {
+		errs = append(errs, FieldError{Field: "name", Message: fmt.Sprintf("is required, at most %d characters", MaxNameLength)})
+	}
+	if ws.Settings.MaxWebhooks < 0 {
+		errs = append(errs, FieldError{Field: "settings.max_webhooks", Message: "must be 0 (no cap) or more"})
+	}
+	if d := ws.Settings.WebhookDefaults; d != nil {
+		if d.TimeoutSeconds != nil && (*d.TimeoutSeconds < MinTimeoutSeconds || *d.TimeoutSeconds > MaxTimeoutSeconds) {
+			errs = append(errs, FieldError{Field: "settings.webhook_defaults.timeout_seconds", Message: fmt.Sprintf("must be from %d to %d", MinTimeoutSeconds, MaxTimeoutSeconds)})
+		}
+		if err := d.RetrySchedule.Validate(); err != nil {
+			errs = append(errs, FieldError{Field: "settings.webhook_defaults.retry_schedule", Message: err.Error()})
+		}
+	}
+	return Invalid(errs)
+}
+
+// ApplyWebhookDefaults fills the fields of w that a create request left at
+// their zero value from the workspace's defaults, then hookd's. Fields
+// that are valid at zero (TLSVerify, Channels) are the caller's to set.
+func ApplyWebhookDefaults(w *Webhook, d *WebhookDefaults) {
+	if d == nil {
+		d = &WebhookDefaults{}
+	}
+	if w.Method == "" {
+		w.Method = MethodPost
+	} else {
+		w.Method = strings.ToUpper(w.Method)
+	}
+	if w.Events == nil {
+		w.Events = []string{"*"}
+	}
+	if w.Headers == nil {
+		w.Headers = map[string]string{}
+	}
+	if w.TimeoutSeconds == 0 {
+		w.TimeoutSeconds = DefaultTimeout
+		if d.TimeoutSeconds != nil {
+			w.TimeoutSeconds = *d.TimeoutSeconds
+		}
+	}
+	if w.RetrySchedule == nil {
+		w.RetrySchedule = DefaultRetrySchedule
+		if d.RetrySchedule != nil {
+			w.RetrySchedule = d.RetrySchedule
+		}
+	}
+	if d.Signature != nil {
+		if w.Signature.Scheme == "" {
+			w.Signature.Scheme = d.Signature.Scheme
+		}
+		if w.Signature.HeaderPrefix == "" {
+			w.Signature.HeaderPrefix = d.Signature.HeaderPrefix
+		}
+	}
+	if w.Signature.Scheme == "" {
+		w.Signature.Scheme = SchemeStandard
+	}
+	if w.RateLimit == nil && d.RateLimit != nil {
+		r := *d.RateLimit
+		w.RateLimit = &r
+	}
+	if w.Status == "" {
+		w.Status = WebhookActive
+	}
+}
