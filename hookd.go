@@ -39,7 +39,7 @@ type WorkspaceSettings struct {
 // means the server's default.
 type WebhookDefaults struct {
 	TimeoutSeconds *int           `json:"timeout_seconds,omitempty"`
-	RetrySchedule  RetrySchedule  `json:"retry_schedule,omitempty"`
+	RetrySchedule  RetrySchedule  `json:"retry_schedule"`
 	Signature      *SignatureSpec `json:"signature,omitempty"`
 	RateLimit      *float64       `json:"rate_limit,omitempty"`
 }

@@ -1,0 +1,514 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/hookd/hookd"
+)
+
+// idempotencyWindow is how long an event's idempotency key is remembered.
+const idempotencyWindow = 24 * time.Hour
+
+const (
+	eventColumns   = `id, workspace_id, type, payload, channels, idempotency_key, created_at`
+	sqlInsertEvent = `INSERT INTO events (` + eventColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?)`
+	sqlEventByKey  = `SELECT id, created_at FROM events
+		WHERE workspace_id = ? AND idempotency_key = ? AND idempotency_key <> ''`
+	sqlInsertDelivery = `INSERT INTO deliveries (id, workspace_id, event_id, webhook_id, event_type, status,
+		attempts, scheduled_attempts, manual, once, next_attempt_at, lease_expires_at, last_status_code,
+		created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, 'pending', 0, 0, 0, ?, ?, ?, NULL, ?, ?)`
+)
+
+func scanEvent(row interface{ Scan(...any) error }) (hookd.Event, error) {
+	var (
+		e        hookd.Event
+		payload  []byte
+		channels sql.NullString
+		created  int64
+	)
+	if err := row.Scan(&e.ID, &e.WorkspaceID, &e.Type, &payload, &channels, &e.IdempotencyKey, &created); err != nil {
+		return e, err
+	}
+	if payload != nil {
+		e.Payload = payload
+	}
+	if err := fromJSON(channels, &e.Channels); err != nil {
+		return e, fmt.Errorf("event %s: %w", e.ID, err)
+	}
+	e.CreatedAt = fromMicros(created)
+	e.Deliveries = []hookd.Delivery{}
+	return e, nil
+}
+
+// publisher stores the events of the Publish calls of one group commit in
+// their transaction.
+type publisher struct {
+	ctx context.Context
+	tx  *sql.Tx
+	s   *Store
+	now time.Time // of the call being stored
+	// hooks holds the active webhooks of each workspace, read once per
+	// transaction, with only the fields hookd.Matches needs.
+	hooks map[string][]hookd.Webhook
+
+	insertEvent, insertDelivery, eventByKey *sql.Stmt
+}
+
+// Publish stores the events and, in the same transaction, one pending
+// delivery due at now for each active webhook of the event's workspace that
+// hookd.Matches it. It fills each event's ID (when empty), CreatedAt (now)
+// and Deliveries once the transaction has committed. An event whose
+// IdempotencyKey was used in its workspace in the last 24 hours is not
+// stored again: *e becomes the stored event, deliveries included. All
+// events or none are stored; a missing workspace is ENOTFOUND, an ID that
+// exists ECONFLICT.
+//
+// Concurrent calls share transactions (group commit), each call in its own
+// savepoint, so that one fsync makes many calls durable; a call returns
+// once its transaction has committed. A call whose ctx has ended before its
+// turn stores nothing and returns ctx's error.
+func (s *Store) Publish(ctx context.Context, events []*hookd.Event, now time.Time) error {
+	if len(events) == 0 {
+		return nil
+	}
+	req := &publishRequest{ctx: ctx, events: events, now: now, done: make(chan struct{})}
+	if err := s.publishing.enqueue(req); err != nil {
+		return err
+	}
+	<-req.done
+	if req.err != nil {
+		return req.err
+	}
+	for i, e := range events {
+		*e = req.out[i]
+	}
+	return nil
+}
+
+// publishRequest is one Publish call waiting for its group's commit.
+type publishRequest struct {
+	ctx    context.Context
+	events []*hookd.Event
+	now    time.Time
+
+	out  []hookd.Event // the events as stored, when err is nil
+	err  error
+	done chan struct{} // closed when out or err is set
+}
+
+// maxGroupEvents bounds the events of one group commit.
+const maxGroupEvents = hookd.MaxBatchEvents
+
+// publishQueue feeds Publish calls to the goroutine that commits them in
+// groups.
+type publishQueue struct {
+	mu      sync.RWMutex
+	closed  bool
+	ch      chan *publishRequest
+	stopped chan struct{}
+}
+
+// start runs the committer of s.
+func (q *publishQueue) start(s *Store) {
+	q.ch = make(chan *publishRequest, 256)
+	q.stopped = make(chan struct{})
+	go func() {
+		defer close(q.stopped)
+		for req := range q.ch {
+			group := []*publishRequest{req}
+			n := len(req.events)
+		drain:
+			for n < maxGroupEvents {
+				select {
+				case r, ok := <-q.ch:
+					if !ok {
+						break drain
+					}
+					group = append(group, r)
+					n += len(r.events)
+				default:
+					break drain
+				}
+			}
+			s.publishGroup(group)
+		}
+	}()
+}
+
+// enqueue hands req to the committer; it fails once the store is closed.
+func (q *publishQueue) enqueue(req *publishRequest) error {
+	q.mu.RLock()
+	defer q.mu.RUnlock()
+	if q.closed || q.ch == nil {
+		return errors.New("publish: the store is closed")
+	}
+	q.ch <- req
+	return nil
+}
+
+// stop lets the committer finish the calls queued and ends it.
+func (q *publishQueue) stop() {
+	q.mu.Lock()
+	if q.closed || q.ch == nil {
+		q.mu.Unlock()
+		return
+	}
+	q.closed = true
+	close(q.ch)
+	q.mu.Unlock()
+	<-q.stopped
+}
+
+// publishGroup stores the calls of group in one transaction, each in a
+// savepoint: a call that fails is rolled back alone.
+func (s *Store) publishGroup(group []*publishRequest) {
+	live := group[:0:0]
+	for _, r := range group {
+		if err := r.ctx.Err(); err != nil {
+			r.err = err
+			close(r.done)
+			continue
+		}
+		live = append(live, r)
+	}
+	if len(live) == 0 {
+		return
+	}
+	err := s.write(context.Background(), "publish", func(ctx context.Context, tx *sql.Tx) error {
+		p := &publisher{
+			ctx: ctx, tx: tx, s: s,
+			hooks:          map[string][]hookd.Webhook{},
+			insertEvent:    tx.StmtContext(ctx, s.stmts.insertEvent),
+			insertDelivery: tx.StmtContext(ctx, s.stmts.insertDelivery),
+			eventByKey:     tx.StmtContext(ctx, s.stmts.eventByKey),
+		}
+		for _, r := range live {
+			if _, err := tx.ExecContext(ctx, `SAVEPOINT publish_call`); err != nil {
+				return err
+			}
+			p.now = roundTime(r.now)
+			out, err := p.publishAll(r.events)
+			if err != nil {
+				r.err = wrap("publish", err)
+				if _, err := tx.ExecContext(ctx, `ROLLBACK TO publish_call`); err != nil {
+					return err
+				}
+			} else {
+				r.out = out
+			}
+			if _, err := tx.ExecContext(ctx, `RELEASE publish_call`); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for _, r := range live {
+		if err != nil {
+			r.out, r.err = nil, err
+		}
+		close(r.done)
+	}
+}
+
+// publishAll stores the events of one call.
+func (p *publisher) publishAll(events []*hookd.Event) ([]hookd.Event, error) {
+	out := make([]hookd.Event, len(events))
+	for i, e := range events {
+		stored, err := p.publish(*e)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = stored
+	}
+	return out, nil
+}
+
+// publish stores one event with its deliveries, or returns the stored event
+// of the same idempotency key.
+func (p *publisher) publish(e hookd.Event) (hookd.Event, error) {
+	ctx := p.ctx
+	if e.IdempotencyKey != "" {
+		var (
+			id      string
+			created int64
+		)
+		err := p.eventByKey.QueryRowContext(ctx, e.WorkspaceID, e.IdempotencyKey).Scan(&id, &created)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return e, err
+		case fromMicros(created).After(p.now.Add(-idempotencyWindow)):
+			stored, err := loadEvent(ctx, p.tx, e.WorkspaceID, id)
+			if err != nil {
+				return e, err
+			}
+			return *stored, nil
+		default:
+			// The key has expired: free it for this event.
+			if _, err := p.tx.ExecContext(ctx, `UPDATE events SET idempotency_key = '' WHERE id = ?`, id); err != nil {
+				return e, err
+			}
+		}
+	}
+	hooks, err := p.webhooks(e.WorkspaceID)
+	if err != nil {
+		return e, err
+	}
+	e.ID = newID(e.ID, hookd.PrefixEvent, p.now)
+	e.CreatedAt = p.now
+	if err := insertEvent(ctx, p.insertEvent, &e); err != nil {
+		return e, err
+	}
+	e.Deliveries = []hookd.Delivery{}
+	for i := range hooks {
+		w := &hooks[i]
+		if !hookd.Matches(w, e.Type, e.Channels) {
+			continue
+		}
+		d, err := insertDelivery(ctx, p.insertDelivery, &e, w.ID, p.now, false, time.Time{})
+		if err != nil {
+			return e, err
+		}
+		e.Deliveries = append(e.Deliveries, d)
+	}
+	return e, nil
+}
+
+// webhooks returns the active webhooks of a workspace, read once per
+// transaction; a missing workspace is ENOTFOUND.
+func (p *publisher) webhooks(workspaceID string) ([]hookd.Webhook, error) {
+	if hooks, ok := p.hooks[workspaceID]; ok {
+		return hooks, nil
+	}
+	if err := workspaceExists(p.ctx, p.tx, workspaceID); err != nil {
+		return nil, err
+	}
+	rows, err := p.tx.StmtContext(p.ctx, p.s.stmts.publishWebhooks).QueryContext(p.ctx, workspaceID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	hooks := []hookd.Webhook{}
+	for rows.Next() {
+		var (
+			w                hookd.Webhook
+			events, channels sql.NullString
+		)
+		if err := rows.Scan(&w.ID, &events, &channels); err != nil {
+			return nil, err
+		}
+		if err := fromJSON(events, &w.Events); err != nil {
+			return nil, fmt.Errorf("webhook %s: %w", w.ID, err)
+		}
+		if err := fromJSON(channels, &w.Channels); err != nil {
+			return nil, fmt.Errorf("webhook %s: %w", w.ID, err)
+		}
+		w.Status = hookd.WebhookActive
+		hooks = append(hooks, w)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	p.hooks[workspaceID] = hooks
+	return hooks, nil
+}
+
+// insertEvent inserts e (ID and CreatedAt set) with the prepared statement.
+func insertEvent(ctx context.Context, stmt *sql.Stmt, e *hookd.Event) error {
+	channels, err := strings2JSON(e.Channels)
+	if err != nil {
+		return err
+	}
+	_, err = stmt.ExecContext(ctx, e.ID, e.WorkspaceID, e.Type, []byte(e.Payload), channels,
+		e.IdempotencyKey, micros(e.CreatedAt))
+	if isUniqueViolation(err) {
+		return hookd.Errorf(hookd.ECONFLICT, "event %q already exists", e.ID)
+	}
+	return err
+}
+
+// insertDelivery inserts a pending delivery of e to webhookID, due at now
+// and leased until leaseUntil (zero: not leased).
+func insertDelivery(ctx context.Context, stmt *sql.Stmt, e *hookd.Event, webhookID string, now time.Time,
+	once bool, leaseUntil time.Time) (hookd.Delivery, error) {
+	d := hookd.Delivery{
+		ID:          hookd.NewID(hookd.PrefixDelivery, now),
+		WorkspaceID: e.WorkspaceID,
+		EventID:     e.ID,
+		WebhookID:   webhookID,
+		EventType:   e.Type,
+		Status:      hookd.DeliveryPending,
+		CreatedAt:   now,
+		UpdatedAt:   now,
+		Once:        once,
+	}
+	next := now
+	d.NextAttemptAt = &next
+	var lease int64
+	if !leaseUntil.IsZero() {
+		lease = micros(leaseUntil)
+	}
+	_, err := stmt.ExecContext(ctx, d.ID, d.WorkspaceID, d.EventID, d.WebhookID, d.EventType,
+		bool2int(once), micros(now), lease, micros(now), micros(now))
+	return d, err
+}
+
+// PublishTest stores e with one delivery to the webhook webhookID of
+// e.WorkspaceID only, whatever its status and subscriptions, marked for a
+// single attempt (Once) and already leased until leaseUntil, and returns
+// the claim to send. e's IdempotencyKey is not stored. A webhook that does
+// not exist in the workspace is ENOTFOUND.
+func (s *Store) PublishTest(ctx context.Context, e *hookd.Event, webhookID string, now, leaseUntil time.Time) (*hookd.Claim, error) {
+	now = roundTime(now)
+	stored := *e
+	stored.ID = newID(stored.ID, hookd.PrefixEvent, now)
+	stored.CreatedAt = now
+	stored.IdempotencyKey = ""
+	var claim hookd.Claim
+	err := s.write(ctx, "publish test", func(ctx context.Context, tx *sql.Tx) error {
+		w, err := scanWebhook(tx.StmtContext(ctx, s.stmts.webhookByID).QueryRowContext(ctx, webhookID))
+		if errors.Is(err, sql.ErrNoRows) || err == nil && w.WorkspaceID != e.WorkspaceID {
+			return hookd.NotFound("webhook", webhookID)
+		}
+		if err != nil {
+			return err
+		}
+		if err := insertEvent(ctx, tx.StmtContext(ctx, s.stmts.insertEvent), &stored); err != nil {
+			return err
+		}
+		d, err := insertDelivery(ctx, tx.StmtContext(ctx, s.stmts.insertDelivery), &stored, webhookID, now, true, leaseUntil)
+		if err != nil {
+			return err
+		}
+		stored.Deliveries = []hookd.Delivery{d}
+		claim = hookd.Claim{Delivery: d, Payload: append(json.RawMessage(nil), stored.Payload...), Webhook: w}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	*e = stored
+	return &claim, nil
+}
+
+// loadEvent reads the event id of the workspace with its deliveries, or
+// returns ENOTFOUND.
+func loadEvent(ctx context.Context, q querier, workspaceID, id string) (*hookd.Event, error) {
+	e, err := scanEvent(q.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM events WHERE id = ? AND workspace_id = ?`,
+		id, workspaceID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, hookd.NotFound("event", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	events := []hookd.Event{e}
+	if err := fillDeliveries(ctx, q, events); err != nil {
+		return nil, err
+	}
+	return &events[0], nil
+}
+
+// fillDeliveries sets the Deliveries of events, with one query.
+func fillDeliveries(ctx context.Context, q querier, events []hookd.Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	index := make(map[string]int, len(events))
+	ids := make([]string, len(events))
+	for i, e := range events {
+		index[e.ID] = i
+		ids[i] = e.ID
+		events[i].Deliveries = []hookd.Delivery{}
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries
+		WHERE event_id IN (`+placeholders(len(ids))+`) ORDER BY id`, idArgs(ids)...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return err
+		}
+		i := index[d.EventID]
+		events[i].Deliveries = append(events[i].Deliveries, d)
+	}
+	return rows.Err()
+}
+
+// Event returns the event id of the workspace with its deliveries (without
+// attempt logs), or ENOTFOUND.
+func (s *Store) Event(ctx context.Context, workspaceID, id string) (*hookd.Event, error) {
+	var e *hookd.Event
+	err := s.read(ctx, "get event", func(ctx context.Context, tx *sql.Tx) error {
+		var err error
+		e, err = loadEvent(ctx, tx, workspaceID, id)
+		return err
+	})
+	return e, err
+}
+
+// ListEvents returns a page of the workspace's events, newest first, each
+// with its deliveries (without attempt logs). A missing workspace is
+// ENOTFOUND.
+func (s *Store) ListEvents(ctx context.Context, f hookd.EventFilter) ([]hookd.Event, string, error) {
+	limit := pageLimit(f.Page)
+	var out []hookd.Event
+	err := s.read(ctx, "list events", func(ctx context.Context, tx *sql.Tx) error {
+		if err := workspaceExists(ctx, tx, f.WorkspaceID); err != nil {
+			return err
+		}
+		q := `SELECT ` + eventColumns + ` FROM events WHERE workspace_id = ?`
+		args := []any{f.WorkspaceID}
+		if f.Type != "" {
+			q += ` AND type = ?`
+			args = append(args, f.Type)
+		}
+		if f.Since != nil {
+			q += ` AND created_at >= ?`
+			args = append(args, micros(*f.Since))
+		}
+		if f.Until != nil {
+			q += ` AND created_at < ?`
+			args = append(args, micros(*f.Until))
+		}
+		if f.Cursor != "" {
+			q += ` AND id < ?`
+			args = append(args, f.Cursor)
+		}
+		q += ` ORDER BY id DESC LIMIT ?`
+		args = append(args, limit+1)
+		rows, err := tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		out = []hookd.Event{}
+		for rows.Next() {
+			e, err := scanEvent(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, e)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows.Close()
+		return fillDeliveries(ctx, tx, out[:min(len(out), limit)])
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	out, next := cut(out, limit, func(e hookd.Event) string { return e.ID })
+	return out, next, nil
+}

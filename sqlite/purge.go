@@ -1,0 +1,79 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"math"
+
+	"github.com/hookd/hookd"
+)
+
+// purgeChunk is how many events one purge transaction looks at, so that
+// claims and records are not held up behind a long delete.
+const purgeChunk = 500
+
+// Purge deletes the succeeded and failed deliveries created before
+// r.Before, with their attempts; then the events created before r.Before
+// that have no delivery left; then the idempotency keys created before
+// r.IdempotencyBefore. Pending deliveries and their events stay. It works
+// in short transactions of a few hundred events and returns how many
+// deliveries it deleted.
+func (s *Store) Purge(ctx context.Context, r hookd.PurgeRequest) (int, error) {
+	before := micros(r.Before)
+	var (
+		total     int
+		curAt     int64 = math.MinInt64
+		curID     string
+		exhausted bool
+	)
+	for !exhausted {
+		err := s.write(ctx, "purge", func(ctx context.Context, tx *sql.Tx) error {
+			rows, err := tx.QueryContext(ctx, `SELECT id, created_at FROM events
+				WHERE created_at < ? AND (created_at, id) > (?, ?)
+				ORDER BY created_at, id LIMIT ?`, before, curAt, curID, purgeChunk)
+			if err != nil {
+				return err
+			}
+			var ids []string
+			for rows.Next() {
+				if err := rows.Scan(&curID, &curAt); err != nil {
+					rows.Close()
+					return err
+				}
+				ids = append(ids, curID)
+			}
+			if err := rows.Close(); err != nil {
+				return err
+			}
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			exhausted = len(ids) < purgeChunk
+			if len(ids) == 0 {
+				return nil
+			}
+			args := append(idArgs(ids), before)
+			res, err := tx.ExecContext(ctx, `DELETE FROM deliveries WHERE event_id IN (`+placeholders(len(ids))+`)
+				AND status IN ('succeeded', 'failed') AND created_at < ?`, args...)
+			if err != nil {
+				return err
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			total += int(n)
+			_, err = tx.ExecContext(ctx, `DELETE FROM events WHERE id IN (`+placeholders(len(ids))+`)
+				AND NOT EXISTS (SELECT 1 FROM deliveries WHERE deliveries.event_id = events.id)`, idArgs(ids)...)
+			return err
+		})
+		if err != nil {
+			return total, err
+		}
+	}
+	err := s.write(ctx, "purge idempotency keys", func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE created_at < ?`, micros(r.IdempotencyBefore))
+		return err
+	})
+	return total, err
+}

@@ -1,0 +1,333 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/hookd/hookd"
+	sqlitedriver "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// readerConns is the size of the read-only connection pool.
+const readerConns = 4
+
+// Store is hookd.Store on a SQLite database file. It is safe for concurrent
+// use. Make one with Open and release it with Close.
+type Store struct {
+	writer *sql.DB // one connection: every write, in BEGIN IMMEDIATE transactions
+	reader *sql.DB // read-only connections
+
+	stmts      statements
+	publishing publishQueue
+
+	// claimTurn rotates the webhook ClaimDue starts with.
+	claimTurn atomic.Uint64
+}
+
+var _ hookd.Store = (*Store)(nil)
+
+// Open opens the SQLite database at path, creating the file (mode 0600) and
+// its directory when missing, applies the migrations it has not applied yet,
+// and releases every delivery lease, so that deliveries a crashed process
+// held are due again at once. It returns an error when the file cannot be
+// opened or a migration fails.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("open sqlite: empty path")
+	}
+	if err := createFile(path); err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	writer, err := sql.Open("sqlite", writerDSN(path))
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	writer.SetMaxOpenConns(1)
+	writer.SetMaxIdleConns(1)
+	writer.SetConnMaxLifetime(0)
+	writer.SetConnMaxIdleTime(0)
+	s := &Store{writer: writer}
+	if err := s.migrate(ctx); err != nil {
+		writer.Close()
+		return nil, err
+	}
+	// Only pending deliveries are ever leased: this reads the pending ones.
+	if _, err := writer.ExecContext(ctx, `UPDATE deliveries INDEXED BY deliveries_due SET lease_expires_at = 0
+		WHERE status = 'pending' AND lease_expires_at <> 0`); err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("open sqlite: release leases: %w", err)
+	}
+	reader, err := sql.Open("sqlite", readerDSN(path))
+	if err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	reader.SetMaxOpenConns(readerConns)
+	reader.SetMaxIdleConns(readerConns)
+	reader.SetConnMaxLifetime(0)
+	reader.SetConnMaxIdleTime(0)
+	s.reader = reader
+	if err := reader.PingContext(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	if err := s.stmts.prepare(ctx, writer); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	s.publishing.start(s)
+	return s, nil
+}
+
+// createFile makes path's directory and, when the file is missing, an empty
+// file that only its owner can read: it will hold signing secrets.
+func createFile(path string) error {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return err
+		}
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// fileURI writes path as the file part of an SQLite URI filename.
+func fileURI(path string) string {
+	r := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
+	return "file:" + r.Replace(path)
+}
+
+func writerDSN(path string) string {
+	return fileURI(path) + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
+		"&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=cache_size(-32000)" +
+		"&_pragma=temp_store(MEMORY)&_txlock=immediate"
+}
+
+func readerDSN(path string) string {
+	return fileURI(path) + "?_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)" +
+		"&_pragma=query_only(1)"
+}
+
+// Ping reports whether the database answers a query on a read connection.
+// A failure is an EUNAVAILABLE error.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.reader.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
+		return &hookd.Error{Code: hookd.EUNAVAILABLE, Message: "the database does not answer", Err: err}
+	}
+	return nil
+}
+
+// Close waits for the Publish calls under way, then closes the prepared
+// statements and both connection pools. It is safe to call more than once;
+// calls after Close fail.
+func (s *Store) Close() error {
+	s.publishing.stop()
+	s.stmts.close()
+	var errs []error
+	if s.reader != nil {
+		errs = append(errs, s.reader.Close())
+	}
+	if s.writer != nil {
+		errs = append(errs, s.writer.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// querier is what *sql.DB and *sql.Tx have in common.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// write runs fn in one write transaction, named op in errors. Errors from
+// fn that are *hookd.Error pass unchanged; others are wrapped with op.
+//
+// fn gets ctx without its cancellation: the driver would otherwise start a
+// goroutine to watch ctx for every statement, which costs more than a
+// statement of the hot path. An ended ctx still rolls the transaction back
+// (database/sql watches it) once the running statement returns.
+func (s *Store) write(ctx context.Context, op string, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	if err := fn(context.WithoutCancel(ctx), tx); err != nil {
+		_ = tx.Rollback()
+		return wrap(op, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	return nil
+}
+
+// read runs fn in one read transaction, so that its queries see one
+// snapshot of the database. Like write, it hands fn ctx without its
+// cancellation.
+func (s *Store) read(ctx context.Context, op string, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	tx, err := s.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	defer tx.Rollback()
+	if err := fn(context.WithoutCancel(ctx), tx); err != nil {
+		return wrap(op, err)
+	}
+	return nil
+}
+
+// wrap prefixes err with op unless it is a domain error, which is meant for
+// the user as it is.
+func wrap(op string, err error) error {
+	var he *hookd.Error
+	if errors.As(err, &he) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+// isUniqueViolation reports whether err is a UNIQUE or PRIMARY KEY
+// constraint failure.
+func isUniqueViolation(err error) bool {
+	var se *sqlitedriver.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code() {
+	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		return true
+	}
+	return false
+}
+
+// Times are stored as Unix microseconds.
+
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+func fromMicros(v int64) time.Time { return time.UnixMicro(v).UTC() }
+
+// roundTime returns t as the store gives it back: UTC, to the microsecond.
+func roundTime(t time.Time) time.Time { return fromMicros(micros(t)) }
+
+func nullMicros(t *time.Time) sql.NullInt64 {
+	if t == nil {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: micros(*t), Valid: true}
+}
+
+func timePtr(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMicros(v.Int64)
+	return &t
+}
+
+func roundTimePtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	r := roundTime(*t)
+	return &r
+}
+
+func nullInt(p *int) sql.NullInt64 {
+	if p == nil {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: int64(*p), Valid: true}
+}
+
+func intPtr(v sql.NullInt64) *int {
+	if !v.Valid {
+		return nil
+	}
+	i := int(v.Int64)
+	return &i
+}
+
+// jsonText marshals v for a JSON column. nilValue says that v stands for a
+// nil slice or map, stored as NULL so that nil and empty stay apart.
+func jsonText(v any, nilValue bool) (sql.NullString, error) {
+	if nilValue {
+		return sql.NullString{}, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return sql.NullString{}, err
+	}
+	return sql.NullString{String: string(b), Valid: true}, nil
+}
+
+// fromJSON unmarshals a JSON column into dst; NULL leaves dst as it is
+// (nil).
+func fromJSON(v sql.NullString, dst any) error {
+	if !v.Valid {
+		return nil
+	}
+	return json.Unmarshal([]byte(v.String), dst)
+}
+
+func strings2JSON(list []string) (sql.NullString, error) { return jsonText(list, list == nil) }
+
+func bool2int(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// pageLimit returns p's limit with the default and the cap applied.
+func pageLimit(p hookd.Page) int {
+	switch {
+	case p.Limit <= 0:
+		return hookd.DefaultPageLimit
+	case p.Limit > hookd.MaxPageLimit:
+		return hookd.MaxPageLimit
+	}
+	return p.Limit
+}
+
+// placeholders returns "?, ?, …" with n marks.
+func placeholders(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat("?, ", n-1) + "?"
+}
+
+// idArgs turns ids into query arguments.
+func idArgs(ids []string) []any {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return args
+}
+
+// newID returns id, or a new id with prefix made at t (or now when t is
+// zero) when id is empty.
+func newID(id, prefix string, t time.Time) string {
+	if id != "" {
+		return id
+	}
+	if t.IsZero() {
+		t = time.Now()
+	}
+	return hookd.NewID(prefix, t)
+}
