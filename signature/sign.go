@@ -1,0 +1,162 @@
+package signature
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Scheme names, as a webhook's signature.scheme names them.
+const (
+	// Standard is Standard Webhooks (and Svix): headers webhook-id,
+	// webhook-timestamp and webhook-signature.
+	Standard = "standard"
+	// Stripe is Stripe's scheme: <P>-Signature: t=<t>,v1=<hex>.
+	Stripe = "stripe"
+	// GitHub is GitHub's scheme: <P>-Signature: sha256=<hex>, no timestamp.
+	GitHub = "github"
+	// Split is a hex signature and a timestamp in two headers:
+	// <P>-Signature and <P>-Timestamp.
+	Split = "split"
+	// Auto, for a Verifier only, picks the scheme from the headers a
+	// request carries (see DetectScheme). It is meant for tools that check
+	// requests of unknown origin; a receiver should name its scheme, since
+	// Auto lets the sender choose github, which carries no timestamp.
+	Auto = "auto"
+)
+
+// Header names of the standard scheme, in the lower case of the Standard
+// Webhooks specification (HTTP header names are case-insensitive).
+const (
+	HeaderID        = "webhook-id"
+	HeaderTimestamp = "webhook-timestamp"
+	HeaderSignature = "webhook-signature"
+)
+
+// DefaultPrefix is the header prefix <P> when none is set: the stripe,
+// github and split schemes sign in X-Hookd-Signature (and split adds
+// X-Hookd-Timestamp).
+const DefaultPrefix = "X-Hookd"
+
+// SecretPrefix starts every secret hookd generates: "whsec_" then the
+// standard base64 of the key bytes.
+const SecretPrefix = "whsec_"
+
+// Message is what a signature covers.
+type Message struct {
+	// ID is the event id, the same on every retry. Only the standard
+	// scheme signs it (as webhook-id).
+	ID string
+	// Timestamp is the attempt's time; only whole Unix seconds are signed.
+	// The github scheme does not sign it.
+	Timestamp time.Time
+	// Body is exactly the bytes sent.
+	Body []byte
+}
+
+// Sign sets on h the headers with which scheme signs m, using secrets,
+// newest first, and prefix as the header prefix <P> of the stripe, github
+// and split schemes ("" means DefaultPrefix). The scheme "" means Standard.
+//
+//   - standard: webhook-id, webhook-timestamp, and webhook-signature with
+//     "v1,<base64>" per secret, space-separated: HMAC-SHA256 of "id.t.body"
+//     keyed with the base64-decoded secret after "whsec_".
+//   - stripe: <P>-Signature "t=<t>,v1=<hex>[,v1=<hex>…]", one v1 per
+//     secret: HMAC-SHA256 of "t.body" keyed with the whole secret string.
+//   - github: <P>-Signature "sha256=<hex>": HMAC-SHA256 of the body keyed
+//     with the newest secret string.
+//   - split: <P>-Signature "<hex>" and <P>-Timestamp "<t>": HMAC-SHA256 of
+//     "body.t" keyed with the newest secret string.
+//
+// Here t is m.Timestamp in Unix seconds. The same arguments always give the
+// same headers. Sign returns ErrUnknownScheme, ErrNoSecret when secrets is
+// empty or holds "", or ErrInvalidSecret for a standard secret that is not
+// base64 after "whsec_"; h is then unchanged.
+func Sign(h http.Header, scheme, prefix string, m Message, secrets []string) error {
+	if len(secrets) == 0 {
+		return fmt.Errorf("%w to sign with", ErrNoSecret)
+	}
+	for i, s := range secrets {
+		if s == "" {
+			return fmt.Errorf("%w: secret %d is empty", ErrNoSecret, i+1)
+		}
+	}
+	if prefix == "" {
+		prefix = DefaultPrefix
+	}
+	t := strconv.FormatInt(m.Timestamp.Unix(), 10)
+	switch scheme {
+	case Standard, "":
+		sigs := make([]string, len(secrets))
+		for i, s := range secrets {
+			key, err := standardKey(s)
+			if err != nil {
+				return err
+			}
+			sigs[i] = "v1," + base64.StdEncoding.EncodeToString(standardMAC(key, m.ID, t, m.Body))
+		}
+		h.Set(HeaderID, m.ID)
+		h.Set(HeaderTimestamp, t)
+		h.Set(HeaderSignature, strings.Join(sigs, " "))
+	case Stripe:
+		var b strings.Builder
+		b.WriteString("t=")
+		b.WriteString(t)
+		for _, s := range secrets {
+			b.WriteString(",v1=")
+			b.WriteString(hex.EncodeToString(stripeMAC(s, t, m.Body)))
+		}
+		h.Set(prefix+"-Signature", b.String())
+	case GitHub:
+		h.Set(prefix+"-Signature", "sha256="+hex.EncodeToString(githubMAC(secrets[0], m.Body)))
+	case Split:
+		h.Set(prefix+"-Signature", hex.EncodeToString(splitMAC(secrets[0], t, m.Body)))
+		h.Set(prefix+"-Timestamp", t)
+	default:
+		return fmt.Errorf("%w %q", ErrUnknownScheme, scheme)
+	}
+	return nil
+}
+
+// standardKey returns the HMAC key of a standard-scheme secret: the
+// base64-decoded part after "whsec_" (the prefix is optional).
+func standardKey(secret string) ([]byte, error) {
+	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, SecretPrefix))
+	if err != nil || len(key) == 0 {
+		return nil, fmt.Errorf("%w: the standard scheme needs %q followed by standard base64, such as the secrets hookd generates", ErrInvalidSecret, SecretPrefix)
+	}
+	return key, nil
+}
+
+// mac returns the HMAC-SHA256 of the concatenated parts under key.
+func mac(key []byte, parts ...[]byte) []byte {
+	m := hmac.New(sha256.New, key)
+	for _, p := range parts {
+		m.Write(p)
+	}
+	return m.Sum(nil)
+}
+
+var dot = []byte{'.'}
+
+func standardMAC(key []byte, id, t string, body []byte) []byte {
+	return mac(key, []byte(id), dot, []byte(t), dot, body)
+}
+
+func stripeMAC(secret, t string, body []byte) []byte {
+	return mac([]byte(secret), []byte(t), dot, body)
+}
+
+func githubMAC(secret string, body []byte) []byte {
+	return mac([]byte(secret), body)
+}
+
+func splitMAC(secret, t string, body []byte) []byte {
+	return mac([]byte(secret), body, dot, []byte(t))
+}
