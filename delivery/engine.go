@@ -1,0 +1,481 @@
+package delivery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/hookd/hookd"
+)
+
+// Config configures an Engine. The zero value of each field means its
+// default; WithDefaults fills them.
+type Config struct {
+	// Store is where deliveries are claimed and attempts recorded. Required.
+	Store hookd.Store
+	// Now is the clock. Defaults to time.Now. Tests move it instead of
+	// sleeping, then call Notify.
+	Now func() time.Time
+	// Rand returns a number in [0, 1) for retry jitter. Defaults to
+	// math/rand/v2's Float64.
+	Rand func() float64
+	// Workers is the number of attempts in flight at once, over all
+	// webhooks. Defaults to 256.
+	Workers int
+	// PerWebhook caps the attempts in flight to one webhook. Defaults to 32,
+	// and is at most Workers/2, so that one slow endpoint never takes the
+	// whole pool.
+	PerWebhook int
+	// ClaimBatch is the most deliveries claimed in one query. Defaults to 512.
+	ClaimBatch int
+	// PollInterval is how often an idle engine looks for due deliveries
+	// that nobody announced (retries scheduled by another process).
+	// Defaults to 1s. Notify wakes it sooner.
+	PollInterval time.Duration
+	// Lease is how long a claimed delivery stays reserved; it must exceed
+	// the longest webhook timeout. Defaults to 3m.
+	Lease time.Duration
+	// DisableAfter disables a webhook whose attempts have all failed for
+	// this long. Defaults to 5 days; negative means never.
+	DisableAfter time.Duration
+	// HeaderPrefix prefixes hookd's own headers when the webhook sets none.
+	// Defaults to "X-Hookd".
+	HeaderPrefix string
+	// Version goes into the User-Agent, hookd/<version>. Defaults to "dev".
+	Version string
+	// DialControl, when set, is called before each outbound connection with
+	// the address actually dialled; an error refuses it.
+	DialControl func(network, address string, c syscall.RawConn) error
+	// Logger defaults to slog.Default().
+	Logger *slog.Logger
+}
+
+// WithDefaults returns a copy of c with every unset field at its default,
+// or an error naming a field that cannot be used.
+func (c Config) WithDefaults() (Config, error) {
+	if c.Store == nil {
+		return c, errors.New("delivery: Config.Store is required")
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Rand == nil {
+		c.Rand = rand.Float64
+	}
+	if c.Workers <= 0 {
+		c.Workers = 256
+	}
+	if c.PerWebhook <= 0 {
+		c.PerWebhook = 32
+	}
+	c.PerWebhook = max(1, min(c.PerWebhook, c.Workers/2))
+	if c.ClaimBatch <= 0 {
+		c.ClaimBatch = 512
+	}
+	if c.PollInterval <= 0 {
+		c.PollInterval = time.Second
+	}
+	if c.Lease <= 0 {
+		c.Lease = 3 * time.Minute
+	}
+	if c.Lease <= hookd.MaxTimeoutSeconds*time.Second {
+		return c, fmt.Errorf("delivery: Config.Lease (%s) must exceed the longest webhook timeout (%ds)", c.Lease, hookd.MaxTimeoutSeconds)
+	}
+	if c.DisableAfter == 0 {
+		c.DisableAfter = 5 * 24 * time.Hour
+	}
+	if c.HeaderPrefix == "" {
+		c.HeaderPrefix = "X-Hookd"
+	}
+	if c.Version == "" {
+		c.Version = "dev"
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c, nil
+}
+
+// Engine delivers due deliveries until stopped. Create it with New, run it
+// with Start, end it with Stop.
+type Engine struct {
+	cfg    Config
+	sender *sender
+
+	wake    chan struct{} // Notify: new work may be due
+	freed   chan struct{} // a worker finished: capacity came back
+	work    chan *hookd.Claim
+	records chan hookd.AttemptRecord
+
+	mu       sync.Mutex
+	hooks    map[string]*hookState
+	held     int       // claims held: queued, waiting for a worker, or in flight
+	nextDue  time.Time // earliest retry this engine scheduled, zero if none
+	stopping bool
+
+	claimCtx    context.Context // ends to stop claiming
+	stopClaim   context.CancelFunc
+	sendCtx     context.Context // ends to abandon attempts in flight
+	abandon     context.CancelFunc
+	claimerDone chan struct{}
+	workersDone sync.WaitGroup
+	recorderEnd chan struct{}
+	startOnce   sync.Once
+	stopOnce    sync.Once
+}
+
+// hookState is one webhook's share of the engine.
+type hookState struct {
+	inflight int
+	queue    []*hookd.Claim // claimed, waiting for a slot under PerWebhook
+	nextSend time.Time      // rate limit: when the next request may start
+}
+
+// New returns an engine for cfg, or an error naming a field that cannot be
+// used.
+func New(cfg Config) (*Engine, error) {
+	cfg, err := cfg.WithDefaults()
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{
+		cfg:         cfg,
+		sender:      newSender(&cfg),
+		wake:        make(chan struct{}, 1),
+		freed:       make(chan struct{}, 1),
+		work:        make(chan *hookd.Claim, 2*cfg.Workers+cfg.ClaimBatch),
+		records:     make(chan hookd.AttemptRecord, cfg.Workers),
+		hooks:       map[string]*hookState{},
+		claimerDone: make(chan struct{}),
+		recorderEnd: make(chan struct{}),
+	}
+	return e, nil
+}
+
+// Start begins claiming and sending. It returns at once; calling it again
+// does nothing. ctx bounds the engine's life as Stop does.
+func (e *Engine) Start(ctx context.Context) error {
+	e.startOnce.Do(func() {
+		e.claimCtx, e.stopClaim = context.WithCancel(ctx)
+		e.sendCtx, e.abandon = context.WithCancel(context.WithoutCancel(ctx))
+		go e.recordLoop()
+		for range e.cfg.Workers {
+			e.workersDone.Add(1)
+			go e.workLoop()
+		}
+		go e.claimLoop()
+	})
+	return nil
+}
+
+// Stop stops claiming, lets the attempts in flight finish until ctx ends,
+// then abandons the rest and hands their deliveries back to the store, due
+// at once, so nothing acknowledged is lost. It records every finished
+// attempt before it returns. Calling it again does nothing.
+func (e *Engine) Stop(ctx context.Context) {
+	e.startOnce.Do(func() { close(e.claimerDone); close(e.recorderEnd) }) // never started
+	e.stopOnce.Do(func() {
+		if e.stopClaim == nil {
+			return
+		}
+		e.stopClaim()
+		<-e.claimerDone
+		e.mu.Lock()
+		e.stopping = true
+		var back []string
+		for _, st := range e.hooks {
+			for _, c := range st.queue {
+				back = append(back, c.Delivery.ID)
+			}
+			e.held -= len(st.queue)
+			st.queue = nil
+		}
+		e.mu.Unlock()
+		close(e.work) // workers drain what is queued, handing it back
+		done := make(chan struct{})
+		go func() { e.workersDone.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			e.abandon()
+			<-done
+		}
+		close(e.records)
+		<-e.recorderEnd
+		e.release(back)
+		e.abandon()
+	})
+}
+
+// Notify tells the engine that deliveries may be due now. It never blocks.
+func (e *Engine) Notify() {
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (e *Engine) release(ids []string) {
+	if len(ids) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := e.cfg.Store.ReleaseClaims(ctx, ids); err != nil {
+		// The leases run out by themselves; the deliveries are late, not lost.
+		e.cfg.Logger.Error("hand back deliveries", "count", len(ids), "err", err)
+	}
+}
+
+// claimLoop claims due deliveries whenever there is room for them.
+func (e *Engine) claimLoop() {
+	defer close(e.claimerDone)
+	ctx := e.claimCtx
+	for ctx.Err() == nil {
+		e.mu.Lock()
+		room := e.cfg.Workers*2 - e.held
+		var exclude []string
+		for id, st := range e.hooks {
+			if st.inflight+len(st.queue) >= e.cfg.PerWebhook {
+				exclude = append(exclude, id)
+			}
+		}
+		e.mu.Unlock()
+		if room < min(e.cfg.ClaimBatch/4, e.cfg.Workers) {
+			e.waitFor(ctx, e.freed, e.cfg.PollInterval)
+			continue
+		}
+		now := e.cfg.Now()
+		claims, err := e.cfg.Store.ClaimDue(ctx, hookd.ClaimRequest{
+			Now: now, LeaseUntil: now.Add(e.cfg.Lease),
+			Limit: min(room, e.cfg.ClaimBatch), PerWebhook: e.cfg.PerWebhook, Exclude: exclude,
+		})
+		if err != nil {
+			if ctx.Err() == nil {
+				e.cfg.Logger.Error("claim deliveries", "err", err)
+				e.waitFor(ctx, nil, e.cfg.PollInterval)
+			}
+			continue
+		}
+		e.dispatch(claims)
+		if len(claims) == 0 {
+			e.waitFor(ctx, e.wake, e.idleWait(now))
+		}
+	}
+}
+
+// idleWait is how long to sleep with nothing due: until the earliest retry
+// this engine scheduled, at most PollInterval.
+func (e *Engine) idleWait(now time.Time) time.Duration {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	wait := e.cfg.PollInterval
+	if !e.nextDue.IsZero() {
+		if d := e.nextDue.Sub(now); d < wait {
+			wait = max(d, time.Millisecond)
+		}
+		if !e.nextDue.After(now) {
+			e.nextDue = time.Time{}
+		}
+	}
+	return wait
+}
+
+func (e *Engine) waitFor(ctx context.Context, ch <-chan struct{}, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-ch:
+	case <-t.C:
+	case <-e.wake:
+	}
+}
+
+// dispatch queues claims per webhook and starts those under their cap.
+func (e *Engine) dispatch(claims []hookd.Claim) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for i := range claims {
+		c := &claims[i]
+		st := e.hooks[c.Delivery.WebhookID]
+		if st == nil {
+			st = &hookState{}
+			e.hooks[c.Delivery.WebhookID] = st
+		}
+		st.queue = append(st.queue, c)
+		e.held++
+		e.startLocked(st)
+	}
+}
+
+// startLocked hands queued claims of st to the workers while st is under
+// its cap. The work channel has room for every held claim, so it never
+// blocks.
+func (e *Engine) startLocked(st *hookState) {
+	for st.inflight < e.cfg.PerWebhook && len(st.queue) > 0 {
+		c := st.queue[0]
+		st.queue[0] = nil
+		st.queue = st.queue[1:]
+		st.inflight++
+		e.work <- c
+	}
+}
+
+func (e *Engine) workLoop() {
+	defer e.workersDone.Done()
+	var back []string
+	for c := range e.work {
+		e.mu.Lock()
+		stopping := e.stopping
+		e.mu.Unlock()
+		if stopping {
+			back = append(back, c.Delivery.ID)
+			e.finish(c)
+			continue
+		}
+		e.waitRate(c)
+		rec, ok := e.attempt(e.sendCtx, c, hookd.TriggerScheduled)
+		if ok {
+			e.records <- rec
+		} else {
+			back = append(back, c.Delivery.ID)
+		}
+		e.finish(c)
+	}
+	e.release(back)
+}
+
+// waitRate holds an attempt back until the webhook's rate limit allows it.
+func (e *Engine) waitRate(c *hookd.Claim) {
+	if c.Webhook.RateLimit == nil {
+		return
+	}
+	gap := time.Duration(float64(time.Second) / *c.Webhook.RateLimit)
+	e.mu.Lock()
+	st := e.hooks[c.Delivery.WebhookID]
+	now := time.Now()
+	at := now
+	if st.nextSend.After(now) {
+		at = st.nextSend
+	}
+	st.nextSend = at.Add(gap)
+	e.mu.Unlock()
+	if d := at.Sub(now); d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-e.sendCtx.Done():
+			t.Stop()
+		}
+	}
+}
+
+// finish gives c's slot back and starts the next claim of its webhook.
+func (e *Engine) finish(c *hookd.Claim) {
+	e.mu.Lock()
+	st := e.hooks[c.Delivery.WebhookID]
+	st.inflight--
+	e.held--
+	if !e.stopping {
+		e.startLocked(st)
+	}
+	if st.inflight == 0 && len(st.queue) == 0 && st.nextSend.Before(time.Now()) {
+		delete(e.hooks, c.Delivery.WebhookID)
+	}
+	e.mu.Unlock()
+	select {
+	case e.freed <- struct{}{}:
+	default:
+	}
+}
+
+// attempt sends c once and returns the record to write. ok is false when
+// the attempt was abandoned by Stop: its delivery goes back unrecorded.
+func (e *Engine) attempt(ctx context.Context, c *hookd.Claim, trigger string) (rec hookd.AttemptRecord, ok bool) {
+	if c.Delivery.Manual {
+		trigger = hookd.TriggerManual
+	}
+	now := e.cfg.Now()
+	a, res := e.sender.send(ctx, c, trigger, now)
+	if ctx.Err() != nil {
+		return rec, false
+	}
+	end := e.cfg.Now()
+	o := Decide(&c.Delivery, c.Webhook, res, end, e.cfg.Rand(), e.cfg.DisableAfter)
+	rec = Record(c, a, res, o, end)
+	if o.Kind == Retry {
+		e.mu.Lock()
+		if e.nextDue.IsZero() || o.RetryAt.Before(e.nextDue) {
+			e.nextDue = o.RetryAt
+		}
+		e.mu.Unlock()
+	}
+	return rec, true
+}
+
+// SendTest sends the test delivery c now (a claim from Store.PublishTest),
+// records the attempt and returns it.
+func (e *Engine) SendTest(ctx context.Context, c *hookd.Claim) (*hookd.Attempt, error) {
+	rec, ok := e.attempt(ctx, c, hookd.TriggerTest)
+	if !ok {
+		return nil, fmt.Errorf("send test: %w", ctx.Err())
+	}
+	rec.Attempt.Trigger = hookd.TriggerTest
+	if err := e.cfg.Store.RecordAttempts(ctx, []hookd.AttemptRecord{rec}); err != nil {
+		return nil, fmt.Errorf("send test: %w", err)
+	}
+	a := rec.Attempt
+	a.Number = c.Delivery.Attempts + 1
+	return &a, nil
+}
+
+// recordLoop writes attempt records in batches: whatever has arrived by the
+// time the previous write ends goes into the next one.
+func (e *Engine) recordLoop() {
+	defer close(e.recorderEnd)
+	const maxBatch = 1024
+	batch := make([]hookd.AttemptRecord, 0, maxBatch)
+	for rec := range e.records {
+		batch = append(batch[:0], rec)
+	drain:
+		for len(batch) < maxBatch {
+			select {
+			case r, ok := <-e.records:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, r)
+			default:
+				break drain
+			}
+		}
+		e.write(batch)
+	}
+}
+
+// write stores a batch of records, trying again while the store fails. A
+// batch it cannot write is dropped: its leases run out and the deliveries
+// are sent again (at least once).
+func (e *Engine) write(batch []hookd.AttemptRecord) {
+	backoff := 50 * time.Millisecond
+	for try := 1; ; try++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err := e.cfg.Store.RecordAttempts(ctx, batch)
+		cancel()
+		if err == nil {
+			return
+		}
+		e.cfg.Logger.Error("record attempts", "count", len(batch), "try", try, "err", err)
+		if try == 10 {
+			return
+		}
+		time.Sleep(backoff)
+		backoff = min(2*backoff, 5*time.Second)
+	}
+}
