@@ -40,6 +40,7 @@ func commands() map[string]command {
 		"serve":   {"run the hookd server", runServe},
 		"receive": {"run a local receiver that prints the webhooks it gets", runReceive},
 		"verify":  {"check a saved request's signature", runVerify},
+		"bench":   {"run the benchmark", runBench},
 		"version": {"print the version", func(_ context.Context, _ []string, out, _ io.Writer) error {
 			_, err := fmt.Fprintln(out, "hookd", version())
 			return err

@@ -1,0 +1,75 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// WriteTable writes rep as a table a person can read: one line per figure,
+// with its reference or target beside it.
+func WriteTable(w io.Writer, rep Report) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "hookd bench: %s, %d webhooks, %d B payloads, concurrency %d, %d CPUs, %s, %s\n\n",
+		rep.Database, rep.Webhooks, rep.Payload, rep.Concurrency, rep.CPUs, rep.GoVersion, rep.Started.Format("2006-01-02 15:04 UTC"))
+	fmt.Fprintln(tw, "figure\tvalue\treference / detail\t")
+	fmt.Fprintln(tw, "------\t-----\t------------------\t")
+	if c := rep.Ceiling; c != nil {
+		fmt.Fprintf(tw, "ceiling (plain Go HTTP, no hookd)\t%s req/s\t%d requests in %.1fs\t\n", num(c.PerSecond), c.Requests, c.Seconds)
+	}
+	if e := rep.EndToEnd; e != nil {
+		ratio := "no ceiling measured"
+		if e.RatioToCeiling > 0 {
+			ratio = fmt.Sprintf("%.0f%% of the ceiling", 100*e.RatioToCeiling)
+		}
+		fmt.Fprintf(tw, "end to end, first publish to last delivery\t%s deliveries/s\t%s; %d deliveries in %.1fs\t\n", num(e.PerSecond), ratio, e.Deliveries, e.Seconds)
+		fmt.Fprintf(tw, "  peak RSS\t%s\t\t\n", mb(e.PeakRSS))
+	}
+	if p := rep.Publish; p != nil {
+		fmt.Fprintf(tw, "publish, batch API (durable)\t%s events/s\t%d events in batches of %d, %d deliveries each\t\n", num(p.BatchPerSecond), p.BatchEvents, p.BatchSize, rep.Webhooks)
+		fmt.Fprintf(tw, "publish, single events (durable)\t%s events/s\t%d events from %d clients\t\n", num(p.SinglePerSecond), p.SingleEvents, p.SingleClients)
+	}
+	if l := rep.Latency; l != nil {
+		fmt.Fprintf(tw, "latency, publish accepted to arrival\tp50 %.1f ms\t%d events/s offered (%s accepted), %d webhook(s), %d deliveries, %d missing\t\n",
+			l.P50ms, l.OfferedPerSecond, num(l.AcceptedPerSecond), l.Webhooks, l.Deliveries, l.Missing)
+		fmt.Fprintf(tw, "\tp99 %.1f ms\t\t\n", l.P99ms)
+		fmt.Fprintf(tw, "\tmax %.1f ms\t\t\n", l.Maxms)
+	}
+	if i := rep.Isolation; i != nil {
+		fmt.Fprintf(tw, "isolation, healthy webhooks' rate\t%s deliveries/s\t%.0f%% of all-healthy %s/s; %d of %d webhooks hang\t\n",
+			num(i.PerSecond), 100*i.Ratio, num(i.Reference), i.Hanging, i.Hanging+i.Healthy)
+	}
+	if m := rep.Memory; m != nil {
+		fmt.Fprintf(tw, "memory, peak RSS (VmHWM)\t%s\twith %d deliveries pending; %s RSS once loaded, %s max while draining\t\n",
+			mb(m.PeakRSS), m.Backlog, mb(m.LoadedRSS), mb(m.DrainMaxRSS))
+		fmt.Fprintf(tw, "  backlog load, batch API\t%s events/s\t%.1fs\t\n", num(m.LoadEventsPerSecond), m.LoadSeconds)
+		fmt.Fprintf(tw, "  drain, first %d (full queue)\t%s deliveries/s\t%.0f%% of the last %d (nearly empty queue): %s/s\t\n",
+			m.Window, num(m.FullPerSecond), 100*m.Ratio, m.Window, num(m.EmptyPerSecond))
+		fmt.Fprintf(tw, "  drain, whole backlog\t%s deliveries/s\t%.1fs\t\n", num(m.DrainPerSecond), m.DrainSeconds)
+	}
+	fmt.Fprintf(tw, "signatures checked (1 in %d)\t%d valid\t%d invalid\t\n", verifyEvery, rep.SignaturesVerified, rep.SignaturesInvalid)
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(rep.Errors) > 0 {
+		_, err := fmt.Fprintf(w, "\nerrors:\n  %s\n", strings.Join(rep.Errors, "\n  "))
+		return err
+	}
+	return nil
+}
+
+// num formats a rate with thousands separators.
+func num(v float64) string {
+	s := fmt.Sprintf("%.0f", v)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 && s[i-1] != '-' {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+func mb(b int64) string { return fmt.Sprintf("%.0f MB", float64(b)/(1<<20)) }

@@ -1,0 +1,629 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hookd/hookd"
+	"github.com/hookd/hookd/client"
+)
+
+// eventType is the catalogue entry every benchmark event uses.
+const eventType = "bench.event"
+
+// Report is what Run measured. A phase that was not run, or failed, is nil;
+// Errors says why a phase failed.
+type Report struct {
+	Started     time.Time `json:"started"`
+	Database    string    `json:"database"` // "sqlite" or "postgres"
+	Events      int       `json:"events"`
+	Webhooks    int       `json:"webhooks"`
+	Payload     int       `json:"payload_bytes"`
+	Concurrency int       `json:"concurrency"`
+	CPUs        int       `json:"cpus"`
+	GoVersion   string    `json:"go_version"`
+
+	Ceiling   *Ceiling   `json:"ceiling,omitempty"`
+	EndToEnd  *EndToEnd  `json:"end_to_end,omitempty"`
+	Publish   *Publish   `json:"publish,omitempty"`
+	Latency   *Latency   `json:"latency,omitempty"`
+	Isolation *Isolation `json:"isolation,omitempty"`
+	Memory    *Memory    `json:"memory,omitempty"`
+
+	// SignaturesVerified and SignaturesInvalid count the sampled signature
+	// checks of the receiver: one request in 64.
+	SignaturesVerified int64    `json:"signatures_verified"`
+	SignaturesInvalid  int64    `json:"signatures_invalid"`
+	Errors             []string `json:"errors,omitempty"`
+}
+
+// Ceiling is the receiver's rate with plain Go HTTP POSTs and no hookd.
+type Ceiling struct {
+	Requests  int64   `json:"requests"`
+	Seconds   float64 `json:"seconds"`
+	PerSecond float64 `json:"per_second"`
+}
+
+// EndToEnd is the delivery rate from the first publish to the last arrival.
+type EndToEnd struct {
+	Deliveries int64   `json:"deliveries"`
+	Seconds    float64 `json:"seconds"`
+	PerSecond  float64 `json:"per_second"`
+	// RatioToCeiling is PerSecond over the ceiling's rate.
+	RatioToCeiling float64 `json:"ratio_to_ceiling"`
+	PeakRSS        int64   `json:"peak_rss_bytes"`
+}
+
+// Publish is the rate at which hookd accepts events durably, each fanned out
+// to Webhooks deliveries, while nothing is delivered (the receiver holds its
+// answers).
+type Publish struct {
+	BatchEvents     int64   `json:"batch_events"`
+	BatchSize       int     `json:"batch_size"`
+	BatchPerSecond  float64 `json:"batch_per_second"`
+	SingleEvents    int64   `json:"single_events"`
+	SingleClients   int     `json:"single_clients"`
+	SinglePerSecond float64 `json:"single_per_second"`
+}
+
+// Latency is the time from a publish's 202 to the delivery's arrival at
+// the receiver, at a fixed offered rate.
+type Latency struct {
+	OfferedPerSecond  int     `json:"offered_per_second"`
+	AcceptedPerSecond float64 `json:"accepted_per_second"`
+	Webhooks          int     `json:"webhooks"`
+	Deliveries        int     `json:"deliveries"`
+	Missing           int     `json:"missing"`
+	P50ms             float64 `json:"p50_ms"`
+	P99ms             float64 `json:"p99_ms"`
+	Maxms             float64 `json:"max_ms"`
+}
+
+// Isolation is the healthy webhooks' rate while a tenth of the webhooks
+// never answer, against the all-healthy end-to-end rate.
+type Isolation struct {
+	Hanging    int     `json:"hanging_webhooks"`
+	Healthy    int     `json:"healthy_webhooks"`
+	Deliveries int64   `json:"healthy_deliveries"`
+	Seconds    float64 `json:"seconds"`
+	PerSecond  float64 `json:"healthy_per_second"`
+	// Reference is the end-to-end rate with every webhook healthy.
+	Reference float64 `json:"all_healthy_per_second"`
+	Ratio     float64 `json:"ratio"`
+}
+
+// Memory is the process's memory with a large backlog, and the drain rate
+// with that backlog against the rate once the queue is nearly empty.
+type Memory struct {
+	Backlog             int     `json:"backlog"`
+	LoadSeconds         float64 `json:"load_seconds"`
+	LoadEventsPerSecond float64 `json:"load_events_per_second"`
+	PeakRSS             int64   `json:"peak_rss_bytes"`   // VmHWM at the end
+	LoadedRSS           int64   `json:"loaded_rss_bytes"` // VmRSS with the backlog loaded
+	DrainMaxRSS         int64   `json:"drain_max_rss_bytes"`
+	// Window is how many deliveries each rate below is measured over.
+	Window int `json:"window"`
+	// FullPerSecond is the rate of the first Window deliveries, with the
+	// whole backlog pending; EmptyPerSecond that of the last Window, with
+	// less than Window pending.
+	FullPerSecond  float64 `json:"full_queue_per_second"`
+	EmptyPerSecond float64 `json:"empty_queue_per_second"`
+	Ratio          float64 `json:"ratio"`
+	DrainSeconds   float64 `json:"drain_seconds"`
+	DrainPerSecond float64 `json:"drain_per_second"`
+}
+
+// Run measures the phases of cfg and returns what it measured. It returns
+// an error when cfg cannot be used or the receiver cannot start; a phase
+// that fails is recorded in Report.Errors and the others still run.
+func Run(ctx context.Context, cfg Config) (Report, error) {
+	cfg, err := cfg.WithDefaults()
+	if err != nil {
+		return Report{}, err
+	}
+	rep := Report{Started: time.Now().UTC(), Database: "sqlite", Events: cfg.Events, Webhooks: cfg.Webhooks,
+		Payload: cfg.PayloadBytes, Concurrency: cfg.Concurrency, CPUs: runtime.NumCPU(), GoVersion: runtime.Version()}
+	if cfg.Database != "" {
+		rep.Database = "postgres"
+	}
+	rcv, err := startReceiver()
+	if err != nil {
+		return rep, err
+	}
+	defer rcv.close()
+	r := &runner{cfg: &cfg, rcv: rcv, payload: makePayload(cfg.PayloadBytes)}
+	phases := []struct {
+		name string
+		run  func(ctx context.Context, rep *Report) error
+	}{
+		{PhaseCeiling, r.ceiling},
+		{PhaseEndToEnd, r.endToEnd},
+		{PhasePublish, r.publish},
+		{PhaseLatency, r.latency},
+		{PhaseIsolation, r.isolation},
+		{PhaseMemory, r.memory},
+	}
+	for _, p := range phases {
+		if !cfg.has(p.name) {
+			continue
+		}
+		if ctx.Err() != nil {
+			rep.Errors = append(rep.Errors, fmt.Sprintf("%s: %v", p.name, ctx.Err()))
+			continue
+		}
+		cfg.Log("%s …", p.name)
+		pctx, cancel := context.WithTimeout(ctx, cfg.PhaseTimeout)
+		err := p.run(pctx, &rep)
+		cancel()
+		if err != nil {
+			cfg.Log("%s: %v", p.name, err)
+			rep.Errors = append(rep.Errors, fmt.Sprintf("%s: %v", p.name, err))
+		}
+	}
+	rep.SignaturesVerified = rcv.verified.Load()
+	rep.SignaturesInvalid = rcv.invalid.Load()
+	if len(rep.Errors) > 0 {
+		return rep, fmt.Errorf("bench: %s", strings.Join(rep.Errors, "; "))
+	}
+	return rep, nil
+}
+
+// runner holds what the phases share.
+type runner struct {
+	cfg     *Config
+	rcv     *receiver
+	payload json.RawMessage
+}
+
+// makePayload returns a JSON object of exactly n bytes.
+func makePayload(n int) json.RawMessage {
+	const head, tail = `{"data":"`, `"}`
+	return json.RawMessage(head + strings.Repeat("x", n-len(head)-len(tail)) + tail)
+}
+
+func (r *runner) ceiling(ctx context.Context, rep *Report) error {
+	rt := r.rcv.newRoute()
+	url := r.rcv.url(rt)
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConns: r.cfg.Concurrency, MaxIdleConnsPerHost: r.cfg.Concurrency,
+		IdleConnTimeout: time.Minute}}
+	defer hc.CloseIdleConnections()
+	start := time.Now()
+	deadline := start.Add(r.cfg.Duration)
+	var (
+		wg   sync.WaitGroup
+		errs atomic.Int64
+	)
+	for range r.cfg.Concurrency {
+		wg.Go(func() {
+			for time.Now().Before(deadline) && ctx.Err() == nil {
+				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(r.payload))
+				req.Header.Set("Content-Type", "application/json")
+				resp, err := hc.Do(req)
+				if err != nil {
+					errs.Add(1)
+					continue
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	n := rt.count.Load()
+	if n == 0 {
+		return fmt.Errorf("no request reached the receiver (%d errors)", errs.Load())
+	}
+	rep.Ceiling = &Ceiling{Requests: n, Seconds: elapsed.Seconds(), PerSecond: float64(n) / elapsed.Seconds()}
+	r.cfg.Log("ceiling: %.0f requests/s", rep.Ceiling.PerSecond)
+	return nil
+}
+
+// hookSpec says how to set up one webhook of a fixture.
+type hookSpec struct {
+	hang     bool
+	gate     chan struct{}
+	arrivals bool
+	timeout  int
+	retry    []string
+}
+
+// fixture is a hookd process with a workspace and webhooks on the receiver.
+type fixture struct {
+	srv    *server
+	ws     string
+	routes []*route
+}
+
+func (r *runner) setup(ctx context.Context, specs []hookSpec) (*fixture, error) {
+	srv, err := startServer(ctx, r.cfg)
+	if err != nil {
+		return nil, err
+	}
+	f := &fixture{srv: srv}
+	fail := func(err error) (*fixture, error) {
+		srv.stop()
+		return nil, err
+	}
+	ws, err := srv.api.CreateWorkspace(ctx, client.WorkspaceInput{Name: "bench"})
+	if err != nil {
+		return fail(fmt.Errorf("create workspace: %w", err))
+	}
+	f.ws = ws.ID
+	if _, err := srv.api.CreateEventType(ctx, eventType, "hookd bench", r.payload); err != nil {
+		var p *client.Problem
+		if !errors.As(err, &p) || p.Status != http.StatusConflict { // PostgreSQL keeps the catalogue
+			return fail(fmt.Errorf("create event type: %w", err))
+		}
+	}
+	for i, sp := range specs {
+		rt := r.rcv.newRoute()
+		rt.hang, rt.gate = sp.hang, sp.gate
+		if sp.arrivals {
+			rt.arrivals = map[string]time.Time{}
+		}
+		in := client.WebhookInput{Name: fmt.Sprintf("bench-%d", i), URL: r.rcv.url(rt), Events: []string{"*"},
+			TimeoutSeconds: sp.timeout, RetrySchedule: sp.retry}
+		w, err := srv.api.CreateWebhook(ctx, f.ws, in)
+		if err != nil {
+			return fail(fmt.Errorf("create webhook: %w", err))
+		}
+		rt.secret = w.SigningSecret
+		f.routes = append(f.routes, rt)
+	}
+	return f, nil
+}
+
+// stop ends the process, and deletes the workspace first when the database
+// outlives it (PostgreSQL).
+func (f *fixture) stop(cfg *Config) {
+	if cfg.Database != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		_ = f.srv.api.Do(ctx, client.Request{Method: http.MethodDelete, Path: "/v1/workspaces/" + f.ws}, nil)
+		cancel()
+	}
+	f.srv.stop()
+}
+
+func specs(n int, sp hookSpec) []hookSpec {
+	out := make([]hookSpec, n)
+	for i := range out {
+		out[i] = sp
+	}
+	return out
+}
+
+// batchBody returns the body of a batch publish of n events.
+func (r *runner) batchBody(n int) []byte {
+	ev := `{"type":"` + eventType + `","payload":` + string(r.payload) + `}`
+	var b strings.Builder
+	b.Grow(n*(len(ev)+1) + 16)
+	b.WriteString(`{"events":[`)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(ev)
+	}
+	b.WriteString(`]}`)
+	return []byte(b.String())
+}
+
+// publishBatches publishes events events through the batch API, in
+// batches of up to MaxBatchEvents, Publishers at once.
+func (r *runner) publishBatches(ctx context.Context, f *fixture, events int) (int64, error) {
+	size := min(hookd.MaxBatchEvents, events)
+	full := r.batchBody(size)
+	batches := (events + size - 1) / size
+	var (
+		next, accepted atomic.Int64
+		wg             sync.WaitGroup
+		errMu          sync.Mutex
+		firstErr       error
+	)
+	for range min(r.cfg.Publishers, batches) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= batches || ctx.Err() != nil {
+					return
+				}
+				n, body := size, full
+				if i == batches-1 && events%size != 0 {
+					n = events % size
+					body = r.batchBody(n)
+				}
+				err := f.srv.api.Do(ctx, client.Request{Method: http.MethodPost,
+					Path: "/v1/workspaces/" + f.ws + "/events/batch", Body: body}, nil)
+				if err != nil {
+					errMu.Lock()
+					if firstErr == nil {
+						firstErr = fmt.Errorf("publish batch: %w", err)
+					}
+					errMu.Unlock()
+					return
+				}
+				accepted.Add(int64(n))
+			}
+		})
+	}
+	wg.Wait()
+	return accepted.Load(), firstErr
+}
+
+func (r *runner) endToEnd(ctx context.Context, rep *Report) error {
+	f, err := r.setup(ctx, specs(r.cfg.Webhooks, hookSpec{}))
+	if err != nil {
+		return err
+	}
+	defer f.stop(r.cfg)
+	want := int64(r.cfg.Events * r.cfg.Webhooks)
+	start := time.Now()
+	if _, err := r.publishBatches(ctx, f, r.cfg.Events); err != nil {
+		return err
+	}
+	n, last, err := waitCount(ctx, f.routes, want, time.Minute)
+	if err != nil {
+		return err
+	}
+	elapsed := last.Sub(start)
+	peak, _, _ := f.srv.memory()
+	e := &EndToEnd{Deliveries: n, Seconds: elapsed.Seconds(), PerSecond: float64(n) / elapsed.Seconds(), PeakRSS: peak}
+	if rep.Ceiling != nil {
+		e.RatioToCeiling = e.PerSecond / rep.Ceiling.PerSecond
+	}
+	rep.EndToEnd = e
+	r.cfg.Log("e2e: %d deliveries in %.2fs: %.0f/s", n, e.Seconds, e.PerSecond)
+	return nil
+}
+
+// singleClients is how many single publishes are in flight at once.
+const singleClients = 64
+
+func (r *runner) publish(ctx context.Context, rep *Report) error {
+	// The receiver holds its answers: the engine fills its workers and
+	// stops claiming, so the publishes are measured alone, with their full
+	// fan-out.
+	gate := make(chan struct{})
+	f, err := r.setup(ctx, specs(r.cfg.Webhooks, hookSpec{gate: gate, timeout: hookd.MaxTimeoutSeconds}))
+	if err != nil {
+		return err
+	}
+	defer f.stop(r.cfg)
+	defer close(gate)
+	p := &Publish{BatchSize: min(hookd.MaxBatchEvents, r.cfg.Events), SingleClients: singleClients}
+	start := time.Now()
+	n, err := r.publishBatches(ctx, f, r.cfg.Events)
+	if err != nil {
+		return err
+	}
+	p.BatchEvents, p.BatchPerSecond = n, float64(n)/time.Since(start).Seconds()
+
+	body := []byte(`{"type":"` + eventType + `","payload":` + string(r.payload) + `}`)
+	var (
+		count atomic.Int64
+		fails atomic.Int64
+		wg    sync.WaitGroup
+	)
+	start = time.Now()
+	deadline := start.Add(r.cfg.Duration)
+	for range singleClients {
+		wg.Go(func() {
+			for time.Now().Before(deadline) && ctx.Err() == nil {
+				if err := f.srv.api.Do(ctx, client.Request{Method: http.MethodPost,
+					Path: "/v1/workspaces/" + f.ws + "/events", Body: body}, nil); err != nil {
+					fails.Add(1)
+					continue
+				}
+				count.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if fails.Load() > 0 {
+		return fmt.Errorf("%d single publishes failed", fails.Load())
+	}
+	p.SingleEvents, p.SinglePerSecond = count.Load(), float64(count.Load())/time.Since(start).Seconds()
+	rep.Publish = p
+	r.cfg.Log("publish: batch %.0f events/s, single %.0f events/s", p.BatchPerSecond, p.SinglePerSecond)
+	return nil
+}
+
+func (r *runner) latency(ctx context.Context, rep *Report) error {
+	f, err := r.setup(ctx, specs(r.cfg.LatencyWebhooks, hookSpec{arrivals: true}))
+	if err != nil {
+		return err
+	}
+	defer f.stop(r.cfg)
+	body := []byte(`{"type":"` + eventType + `","payload":` + string(r.payload) + `}`)
+	total := int(float64(r.cfg.Rate) * r.cfg.Duration.Seconds())
+	interval := time.Second / time.Duration(r.cfg.Rate)
+	var (
+		mu       sync.Mutex
+		accepted = make(map[string]time.Time, total)
+		fails    atomic.Int64
+		wg       sync.WaitGroup
+		sem      = make(chan struct{}, 1024)
+	)
+	start := time.Now()
+	for i := range total {
+		if d := time.Until(start.Add(time.Duration(i) * interval)); d > 0 {
+			time.Sleep(d)
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			var out struct {
+				ID string `json:"id"`
+			}
+			if err := f.srv.api.Do(ctx, client.Request{Method: http.MethodPost,
+				Path: "/v1/workspaces/" + f.ws + "/events", Body: body}, &out); err != nil {
+				fails.Add(1)
+				return
+			}
+			now := time.Now()
+			mu.Lock()
+			accepted[out.ID] = now
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	acceptedRate := float64(len(accepted)) / time.Since(start).Seconds()
+	if fails.Load() > 0 {
+		return fmt.Errorf("%d of %d publishes failed", fails.Load(), total)
+	}
+	want := int64(len(accepted) * len(f.routes))
+	_, _, waitErr := waitCount(ctx, f.routes, want, 30*time.Second)
+	var lat []time.Duration
+	missing := 0
+	for _, rt := range f.routes {
+		rt.arrMu.Lock()
+		for id, at := range accepted {
+			arr, ok := rt.arrivals[id]
+			if !ok {
+				missing++
+				continue
+			}
+			// A delivery can arrive before the client has read the 202.
+			lat = append(lat, max(0, arr.Sub(at)))
+		}
+		rt.arrMu.Unlock()
+	}
+	if len(lat) == 0 {
+		return fmt.Errorf("no delivery arrived: %v", waitErr)
+	}
+	slices.Sort(lat)
+	pct := func(p float64) float64 {
+		i := min(len(lat)-1, int(p*float64(len(lat))))
+		return float64(lat[i]) / float64(time.Millisecond)
+	}
+	rep.Latency = &Latency{OfferedPerSecond: r.cfg.Rate, AcceptedPerSecond: acceptedRate, Webhooks: len(f.routes),
+		Deliveries: len(lat), Missing: missing, P50ms: pct(0.50), P99ms: pct(0.99), Maxms: pct(1)}
+	r.cfg.Log("latency: p50 %.1fms p99 %.1fms max %.1fms", rep.Latency.P50ms, rep.Latency.P99ms, rep.Latency.Maxms)
+	return waitErr
+}
+
+// hangTimeout is the timeout of the webhooks that never answer.
+const hangTimeout = 5
+
+func (r *runner) isolation(ctx context.Context, rep *Report) error {
+	if rep.EndToEnd == nil {
+		return errors.New("needs the end-to-end rate as its reference, which failed")
+	}
+	hanging := max(1, r.cfg.Webhooks/10)
+	healthy := r.cfg.Webhooks - hanging
+	if healthy < 1 {
+		return errors.New("needs at least 2 webhooks")
+	}
+	all := append(specs(hanging, hookSpec{hang: true, timeout: hangTimeout, retry: []string{"1s", "1s", "1s"}}),
+		specs(healthy, hookSpec{})...)
+	f, err := r.setup(ctx, all)
+	if err != nil {
+		return err
+	}
+	defer f.stop(r.cfg)
+	want := int64(r.cfg.Events * healthy)
+	start := time.Now()
+	if _, err := r.publishBatches(ctx, f, r.cfg.Events); err != nil {
+		return err
+	}
+	n, last, err := waitCount(ctx, f.routes[hanging:], want, time.Minute)
+	if err != nil {
+		return err
+	}
+	elapsed := last.Sub(start)
+	iso := &Isolation{Hanging: hanging, Healthy: healthy, Deliveries: n, Seconds: elapsed.Seconds(),
+		PerSecond: float64(n) / elapsed.Seconds(), Reference: rep.EndToEnd.PerSecond}
+	iso.Ratio = iso.PerSecond / iso.Reference
+	rep.Isolation = iso
+	r.cfg.Log("isolation: healthy %.0f/s (%.0f%% of all-healthy)", iso.PerSecond, 100*iso.Ratio)
+	return nil
+}
+
+func (r *runner) memory(ctx context.Context, rep *Report) error {
+	gate := make(chan struct{})
+	f, err := r.setup(ctx, specs(r.cfg.Webhooks, hookSpec{gate: gate, timeout: hookd.MaxTimeoutSeconds}))
+	if err != nil {
+		return err
+	}
+	defer f.stop(r.cfg)
+	released := false
+	defer func() {
+		if !released {
+			close(gate)
+		}
+	}()
+	events := (r.cfg.Backlog + r.cfg.Webhooks - 1) / r.cfg.Webhooks
+	total := int64(events * r.cfg.Webhooks)
+	m := &Memory{Backlog: int(total), Window: int(min(200_000, total/5))}
+	start := time.Now()
+	if _, err := r.publishBatches(ctx, f, events); err != nil {
+		return err
+	}
+	load := time.Since(start)
+	m.LoadSeconds, m.LoadEventsPerSecond = load.Seconds(), float64(events)/load.Seconds()
+	_, m.LoadedRSS, _ = f.srv.memory()
+	r.cfg.Log("memory: %d deliveries pending after %.1fs; draining", total, load.Seconds())
+
+	close(gate)
+	released = true
+	start = time.Now()
+	var fullAt, emptyFrom time.Time
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
+	lastSample := time.Time{}
+	progress, prev := time.Now(), int64(-1)
+	for {
+		n := sumCount(f.routes)
+		now := time.Now()
+		if fullAt.IsZero() && n >= int64(m.Window) {
+			fullAt = now
+		}
+		if emptyFrom.IsZero() && n >= total-int64(m.Window) {
+			emptyFrom = now
+		}
+		if now.Sub(lastSample) >= 100*time.Millisecond {
+			if _, rss, err := f.srv.memory(); err == nil {
+				m.DrainMaxRSS = max(m.DrainMaxRSS, rss)
+			}
+			lastSample = now
+		}
+		if n >= total {
+			break
+		}
+		if n != prev {
+			prev, progress = n, now
+		} else if now.Sub(progress) > time.Minute {
+			return fmt.Errorf("%d of %d deliveries arrived, then none for a minute", n, total)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%d of %d deliveries arrived: %w", n, total, ctx.Err())
+		case <-tick.C:
+		}
+	}
+	end := time.Now()
+	m.PeakRSS, _, _ = f.srv.memory()
+	m.DrainSeconds = end.Sub(start).Seconds()
+	m.DrainPerSecond = float64(total) / m.DrainSeconds
+	m.FullPerSecond = float64(m.Window) / fullAt.Sub(start).Seconds()
+	m.EmptyPerSecond = float64(m.Window) / end.Sub(emptyFrom).Seconds()
+	m.Ratio = m.FullPerSecond / m.EmptyPerSecond
+	rep.Memory = m
+	r.cfg.Log("memory: peak RSS %d MB; drain %.0f/s full, %.0f/s nearly empty", m.PeakRSS>>20, m.FullPerSecond, m.EmptyPerSecond)
+	return nil
+}

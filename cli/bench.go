@@ -1,0 +1,79 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/hookd/hookd/bench"
+)
+
+const benchUsage = `bench [flags]
+
+Runs hookd's benchmark on this machine: a local receiver, the ceiling (plain
+Go HTTP to that receiver, no hookd), then a real 'hookd serve' process per
+phase on a fresh data directory: end-to-end deliveries per second, publish
+rate, latency from publish to arrival, memory with a backlog of pending
+deliveries, and isolation from webhooks that never answer. See BENCHMARKS.md.`
+
+func runBench(ctx context.Context, args []string, out, errOut io.Writer) error {
+	fs := newFlagSet("bench", benchUsage, errOut)
+	quick := fs.Bool("quick", false, "smaller counts: done in under a minute")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	events := fs.Int("events", 0, "events per phase (default 20000; 5000 with --quick)")
+	webhooks := fs.Int("webhooks", 0, "webhooks each event fans out to (default 10)")
+	payload := fs.Int("payload", 0, "payload size in bytes (default 1024)")
+	concurrency := fs.Int("concurrency", 0, "hookd's --workers, and the ceiling's requests in flight (default 256)")
+	duration := fs.Duration("duration", 0, "length of the timed phases: ceiling, single publishes, latency (default 10s; 3s with --quick)")
+	rate := fs.Int("rate", 0, "offered events per second in the latency phase (default 1000)")
+	backlog := fs.Int("backlog", 0, "pending deliveries in the memory phase (default 1000000; 100000 with --quick)")
+	database := fs.String("database", "", "database URL for hookd serve: empty for SQLite, or postgres://…")
+	phases := fs.String("phases", "", "comma-separated phases to run: "+strings.Join(bench.AllPhases, ",")+" (default all)")
+	exe := fs.String("hookd", "", "hookd binary to benchmark (default this one)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError("bench takes no arguments, got %q", fs.Arg(0))
+	}
+	var cfg bench.Config
+	if *quick {
+		cfg = bench.Quick()
+	}
+	set := func(p *int, v int) {
+		if v > 0 {
+			*p = v
+		}
+	}
+	set(&cfg.Events, *events)
+	set(&cfg.Webhooks, *webhooks)
+	set(&cfg.PayloadBytes, *payload)
+	set(&cfg.Concurrency, *concurrency)
+	set(&cfg.Rate, *rate)
+	set(&cfg.Backlog, *backlog)
+	if *duration > 0 {
+		cfg.Duration = *duration
+	}
+	cfg.Database = *database
+	cfg.Executable = *exe
+	if *phases != "" {
+		cfg.Phases = strings.Split(*phases, ",")
+	}
+	cfg.Log = func(format string, args ...any) { fmt.Fprintf(errOut, "bench: "+format+"\n", args...) }
+	if _, err := cfg.WithDefaults(); err != nil {
+		return usageError("%v", err)
+	}
+	rep, err := bench.Run(ctx, cfg)
+	if *asJSON {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		if e := enc.Encode(rep); e != nil {
+			return e
+		}
+	} else if e := bench.WriteTable(out, rep); e != nil {
+		return e
+	}
+	return err
+}
