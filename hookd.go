@@ -1,10 +1,10 @@
 // Package hookd holds the domain of the hookd webhook delivery service: its
 // types (workspaces, webhooks, events, deliveries, attempts), the rules that
 // need no I/O (matching, retry schedules, validation), the error codes, and
-// the Store interface that the sqlite package implements.
+// the Store interface that the sqlite and postgres packages implement.
 //
 // Adapters live in their own packages, named after what they adapt: sqlite
-// (storage), delivery (the engine that sends), signature (signing and
+// and postgres (storage), delivery (the engine that sends), signature (signing and
 // verifying requests, standard library only), httpapi (the HTTP API) and cli
 // (the command line).
 package hookd

@@ -6,8 +6,8 @@ import (
 	"time"
 )
 
-// Store is hookd's durable state. The sqlite package implements it; every
-// method is safe for concurrent use. Methods that find nothing return an
+// Store is hookd's durable state. The sqlite and postgres packages implement
+// it; every method is safe for concurrent use. Methods that find nothing return an
 // *Error with code ENOTFOUND; a workspace-scoped lookup of a thing in another
 // workspace is not found too. Methods take the current time as an argument
 // where they need it, so a Store has no clock of its own.
@@ -160,6 +160,25 @@ type Claim struct {
 	// Webhook is shared by the claims of one webhook in a ClaimDue answer:
 	// treat it as read-only.
 	Webhook *Webhook
+	// NotBefore, when not zero, is the earliest time the attempt may start:
+	// a store shared by several processes reserves send slots under the
+	// webhook's RateLimit when it claims, so that the limit holds across
+	// processes. Zero leaves rate limiting to the caller.
+	NotBefore time.Time
+}
+
+// DueNotifier is implemented by stores that can announce, across
+// processes, that deliveries became due (a publish, a retry, a recovery or a
+// hand-back by any process). The delivery engine subscribes when its store
+// implements it, so that idle engines wake at once rather than at their
+// next poll.
+type DueNotifier interface {
+	// SubscribeDue returns a channel that receives a value soon after
+	// deliveries became due, coalescing signals that arrive while one is
+	// pending, and also after the subscription recovers from a lost
+	// connection (signals may have been missed). The channel is closed once
+	// ctx ends. It returns an error when it cannot subscribe at all.
+	SubscribeDue(ctx context.Context) (<-chan struct{}, error)
 }
 
 // AttemptRecord is the outcome of one attempt, as RecordAttempts writes it.

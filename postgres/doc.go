@@ -1,0 +1,42 @@
+// Package postgres is hookd's storage engine for running several hookd
+// processes against one PostgreSQL database: it implements hookd.Store
+// (and hookd.DueNotifier) with pgx, behind the same interface and the
+// same conformance suite (storetest) as the sqlite package. PostgreSQL is
+// the only coordinator: there is no leader, no Redis, no consensus of
+// hookd's own.
+//
+// Open connects through a pgxpool and applies the embedded migrations
+// (numbered files in migrations/, each in its own transaction, recorded in
+// schema_migrations) under a PostgreSQL advisory lock, so that processes
+// starting together migrate once.
+//
+// Work is split with row leases. ClaimDue locks the due deliveries it
+// takes with FOR UPDATE SKIP LOCKED, so that concurrent claims from other
+// processes step over them rather than wait, and writes a lease
+// (lease_expires_at, leased_by) in the same transaction. The lease keeps
+// the delivery from every other claim until the attempt is recorded or the
+// lease runs out; Open never clears leases (unlike SQLite's), so the
+// deliveries of a process that died are taken over by the others once its
+// leases run out. The lease must outlast the attempt, which is why the
+// engine's lease exceeds the longest webhook timeout.
+//
+// State that one SQLite process keeps holds across processes here:
+// idempotency keys (of requests, and of events, whose concurrent publishes
+// serialize on an advisory lock per key), max_webhooks (counted under the
+// workspace's row lock), failing streaks and auto-disable (in the webhook
+// row), and webhook rate limits: the claim of a rate-limited webhook
+// reserves send slots, 1/rate apart, in the webhook_send_slots row shared
+// by every process, and gives each claim its slot as hookd.Claim.NotBefore,
+// which the engine waits for. The per-webhook cap on attempts in flight is
+// per process.
+//
+// Writes that make deliveries due (Publish, RetryDelivery,
+// RecoverDeliveries, ReleaseClaims, enabling a webhook) NOTIFY hookd_due
+// in their transaction; SubscribeDue LISTENs on a connection of its own,
+// so that idle engines in every process wake at once.
+//
+// Errors that mean the database cannot be reached (refused or broken
+// connections, timeouts, a server shutting down or starting up) are
+// hookd.EUNAVAILABLE, which the API answers with 503; the pool connects
+// again by itself once the server is back.
+package postgres

@@ -1,0 +1,569 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hookd/hookd"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// idempotencyWindow is how long an event's idempotency key is remembered.
+const idempotencyWindow = 24 * time.Hour
+
+const eventColumns = `id, workspace_id, type, payload, channels, idempotency_key, created_at`
+
+func scanEvent(row pgx.Row) (hookd.Event, error) {
+	var (
+		e        hookd.Event
+		payload  []byte
+		channels []byte
+	)
+	if err := row.Scan(&e.ID, &e.WorkspaceID, &e.Type, &payload, &channels, &e.IdempotencyKey, &e.CreatedAt); err != nil {
+		return e, err
+	}
+	if payload != nil {
+		e.Payload = payload
+	}
+	if err := fromJSON(channels, &e.Channels); err != nil {
+		return e, fmt.Errorf("event %s: %w", e.ID, err)
+	}
+	e.Deliveries = []hookd.Delivery{}
+	return e, nil
+}
+
+// Statements of the publish path. Events and deliveries go in with one
+// INSERT each for the whole call, from arrays.
+const (
+	sqlInsertEvents = `INSERT INTO events (` + eventColumns + `)
+		SELECT u.id, u.workspace_id, u.type, u.payload, u.channels::json, u.idempotency_key, $7
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::text[], $6::text[])
+			AS u (id, workspace_id, type, payload, channels, idempotency_key)`
+	sqlInsertDeliveries = `INSERT INTO deliveries (id, workspace_id, event_id, webhook_id, event_type, status,
+		attempts, scheduled_attempts, manual, once, next_attempt_at, lease_expires_at, leased_by, last_status_code,
+		created_at, updated_at)
+		SELECT u.id, u.workspace_id, u.event_id, u.webhook_id, u.event_type, 'pending', 0, 0, false, false, $6,
+			NULL, NULL, NULL, $6, $6
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+			AS u (id, workspace_id, event_id, webhook_id, event_type)`
+	// sqlLockIdempotencyKey serializes the publishes that use one
+	// idempotency key in one workspace, across processes, until their
+	// transactions end: the second finds the first's event.
+	sqlLockIdempotencyKey = `SELECT pg_advisory_xact_lock(1751936100, hashtext($1 || ' ' || $2))`
+)
+
+// errRetry asks write to run the transaction again: it met a change made
+// meanwhile (a webhook deleted while its deliveries were inserted).
+var errRetry = errors.New("postgres: the data changed meanwhile; try again")
+
+// Publish stores the events and, in the same transaction, one pending
+// delivery due at now for each active webhook of the event's workspace that
+// hookd.Matches it, then tells every process (NOTIFY) that deliveries are
+// due. It fills each event's ID (when empty), CreatedAt (now) and
+// Deliveries once the transaction has committed. An event whose
+// IdempotencyKey was used in its workspace in the last 24 hours is not
+// stored again: *e becomes the stored event, deliveries included;
+// concurrent publishes with one key, from any process, wait for each
+// other. All events or none are stored; a missing workspace is ENOTFOUND,
+// an ID that exists ECONFLICT.
+func (s *Store) Publish(ctx context.Context, events []*hookd.Event, now time.Time) error {
+	if len(events) == 0 {
+		return nil
+	}
+	now = roundTime(now)
+	var out []hookd.Event
+	err := s.write(ctx, "publish", func(ctx context.Context, tx pgx.Tx) error {
+		var (
+			n   int
+			err error
+		)
+		out, n, err = publish(ctx, tx, events, now)
+		if err != nil || n == 0 {
+			return err
+		}
+		return notifyDue(ctx, tx)
+	})
+	if err != nil {
+		return err
+	}
+	for i, e := range events {
+		*e = out[i]
+	}
+	return nil
+}
+
+// wsKey is an idempotency key in its workspace.
+type wsKey struct{ workspace, key string }
+
+// publish stores events in tx and returns them as stored, with how many
+// deliveries it made.
+func publish(ctx context.Context, tx pgx.Tx, events []*hookd.Event, now time.Time) ([]hookd.Event, int, error) {
+	var (
+		workspaces []string
+		keys       []wsKey
+	)
+	for _, e := range events {
+		if !slices.Contains(workspaces, e.WorkspaceID) {
+			workspaces = append(workspaces, e.WorkspaceID)
+		}
+		if k := (wsKey{e.WorkspaceID, e.IdempotencyKey}); k.key != "" && !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	if err := workspacesExist(ctx, tx, workspaces); err != nil {
+		return nil, 0, err
+	}
+	stored, err := lockIdempotencyKeys(ctx, tx, keys, now)
+	if err != nil {
+		return nil, 0, err
+	}
+	hooks, err := activeWebhooks(ctx, tx, workspaces)
+	if err != nil {
+		return nil, 0, err
+	}
+
+	out := make([]hookd.Event, len(events))
+	firstOfKey := map[wsKey]int{} // the index in out of a key's event
+	var ev eventRows
+	var dv deliveryRows
+	for i, in := range events {
+		k := wsKey{in.WorkspaceID, in.IdempotencyKey}
+		if k.key != "" {
+			if e, ok := stored[k]; ok {
+				out[i] = e
+				out[i].Deliveries = slices.Clone(e.Deliveries)
+				continue
+			}
+			if j, ok := firstOfKey[k]; ok {
+				out[i] = out[j]
+				out[i].Deliveries = slices.Clone(out[j].Deliveries)
+				continue
+			}
+			firstOfKey[k] = i
+		}
+		e := *in
+		e.ID = newID(e.ID, hookd.PrefixEvent, now)
+		e.CreatedAt = now
+		e.Deliveries = []hookd.Delivery{}
+		if err := ev.add(&e); err != nil {
+			return nil, 0, err
+		}
+		for j := range hooks[e.WorkspaceID] {
+			w := &hooks[e.WorkspaceID][j]
+			if !hookd.Matches(w, e.Type, e.Channels) {
+				continue
+			}
+			d := hookd.Delivery{
+				ID:          hookd.NewID(hookd.PrefixDelivery, now),
+				WorkspaceID: e.WorkspaceID,
+				EventID:     e.ID,
+				WebhookID:   w.ID,
+				EventType:   e.Type,
+				Status:      hookd.DeliveryPending,
+				CreatedAt:   now,
+				UpdatedAt:   now,
+			}
+			next := now
+			d.NextAttemptAt = &next
+			dv.add(&d)
+			e.Deliveries = append(e.Deliveries, d)
+		}
+		out[i] = e
+	}
+	if len(ev.id) > 0 {
+		_, err := tx.Exec(ctx, sqlInsertEvents, ev.id, ev.workspace, ev.typ, ev.payload, ev.channels, ev.key, now)
+		switch {
+		case isUniqueViolation(err):
+			return nil, 0, hookd.Errorf(hookd.ECONFLICT, "event %q already exists", conflictingEvent(err, ev.id))
+		case pgCode(err) == codeForeignKeyViolation: // a workspace deleted meanwhile
+			return nil, 0, errRetry
+		case err != nil:
+			return nil, 0, err
+		}
+	}
+	if len(dv.id) > 0 {
+		_, err := tx.Exec(ctx, sqlInsertDeliveries, dv.id, dv.workspace, dv.event, dv.webhook, dv.typ, now)
+		switch {
+		case pgCode(err) == codeForeignKeyViolation: // a webhook deleted meanwhile
+			return nil, 0, errRetry
+		case err != nil:
+			return nil, 0, err
+		}
+	}
+	return out, len(dv.id), nil
+}
+
+// conflictingEvent names the event id a unique violation is about: the
+// first of ids the error's detail mentions, else the first id.
+func conflictingEvent(err error, ids []string) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		for _, id := range ids {
+			if strings.Contains(pe.Detail, id) {
+				return id
+			}
+		}
+	}
+	return ids[0]
+}
+
+// eventRows are the columns of the events to insert, as arrays.
+type eventRows struct {
+	id, workspace, typ, key []string
+	payload                 [][]byte
+	channels                []*string
+}
+
+func (r *eventRows) add(e *hookd.Event) error {
+	channels, err := strings2JSON(e.Channels)
+	if err != nil {
+		return err
+	}
+	var ch *string
+	if channels != nil {
+		s := string(channels)
+		ch = &s
+	}
+	r.id = append(r.id, e.ID)
+	r.workspace = append(r.workspace, e.WorkspaceID)
+	r.typ = append(r.typ, e.Type)
+	r.payload = append(r.payload, []byte(e.Payload))
+	r.channels = append(r.channels, ch)
+	r.key = append(r.key, e.IdempotencyKey)
+	return nil
+}
+
+// deliveryRows are the columns of the deliveries to insert, as arrays.
+type deliveryRows struct {
+	id, workspace, event, webhook, typ []string
+}
+
+func (r *deliveryRows) add(d *hookd.Delivery) {
+	r.id = append(r.id, d.ID)
+	r.workspace = append(r.workspace, d.WorkspaceID)
+	r.event = append(r.event, d.EventID)
+	r.webhook = append(r.webhook, d.WebhookID)
+	r.typ = append(r.typ, d.EventType)
+}
+
+// workspacesExist returns ENOTFOUND for the first of ids that does not
+// exist.
+func workspacesExist(ctx context.Context, q querier, ids []string) error {
+	rows, err := q.Query(ctx, `SELECT id FROM workspaces WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return err
+	}
+	found, err := collect(rows, scanString)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if !slices.Contains(found, id) {
+			return hookd.NotFound("workspace", id)
+		}
+	}
+	return nil
+}
+
+func scanString(row pgx.Row) (string, error) {
+	var s string
+	err := row.Scan(&s)
+	return s, err
+}
+
+// lockIdempotencyKeys takes the advisory locks of keys, in one order so
+// that concurrent batches cannot deadlock, then returns the events stored
+// under them in the last 24 hours (with their deliveries) and frees the
+// keys of older events for reuse.
+func lockIdempotencyKeys(ctx context.Context, tx pgx.Tx, keys []wsKey, now time.Time) (map[wsKey]hookd.Event, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	keys = slices.Clone(keys)
+	slices.SortFunc(keys, func(a, b wsKey) int {
+		if a.workspace != b.workspace {
+			return cmpString(a.workspace, b.workspace)
+		}
+		return cmpString(a.key, b.key)
+	})
+	var b pgx.Batch
+	wsList := make([]string, len(keys))
+	keyList := make([]string, len(keys))
+	for i, k := range keys {
+		b.Queue(sqlLockIdempotencyKey, k.workspace, k.key)
+		wsList[i], keyList[i] = k.workspace, k.key
+	}
+	if err := tx.SendBatch(ctx, &b).Close(); err != nil {
+		return nil, err
+	}
+	rows, err := tx.Query(ctx, `SELECT e.id, e.workspace_id, e.idempotency_key, e.created_at FROM events AS e
+		JOIN unnest($1::text[], $2::text[]) AS k (workspace_id, key)
+			ON e.workspace_id = k.workspace_id AND e.idempotency_key = k.key
+		WHERE e.idempotency_key <> ''`, wsList, keyList)
+	if err != nil {
+		return nil, err
+	}
+	type found struct {
+		id, workspace, key string
+		created            time.Time
+	}
+	list, err := collect(rows, func(row pgx.Row) (found, error) {
+		var f found
+		err := row.Scan(&f.id, &f.workspace, &f.key, &f.created)
+		return f, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	var fresh, expired []string
+	freshKeys := map[string]wsKey{}
+	for _, f := range list {
+		if f.created.After(now.Add(-idempotencyWindow)) {
+			fresh = append(fresh, f.id)
+			freshKeys[f.id] = wsKey{f.workspace, f.key}
+		} else {
+			expired = append(expired, f.id)
+		}
+	}
+	if len(expired) > 0 {
+		if _, err := tx.Exec(ctx, `UPDATE events SET idempotency_key = '' WHERE id = ANY($1)`, expired); err != nil {
+			return nil, err
+		}
+	}
+	out := map[wsKey]hookd.Event{}
+	if len(fresh) > 0 {
+		events, err := loadEvents(ctx, tx, fresh)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range events {
+			out[freshKeys[e.ID]] = e
+		}
+	}
+	return out, nil
+}
+
+func cmpString(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// activeWebhooks returns the active webhooks of the workspaces, by
+// workspace, in id order, with only the fields hookd.Matches needs.
+func activeWebhooks(ctx context.Context, q querier, workspaces []string) (map[string][]hookd.Webhook, error) {
+	rows, err := q.Query(ctx, `SELECT id, workspace_id, events, channels FROM webhooks
+		WHERE workspace_id = ANY($1) AND status = 'active' ORDER BY id`, workspaces)
+	if err != nil {
+		return nil, err
+	}
+	list, err := collect(rows, func(row pgx.Row) (hookd.Webhook, error) {
+		var (
+			w                hookd.Webhook
+			events, channels []byte
+		)
+		if err := row.Scan(&w.ID, &w.WorkspaceID, &events, &channels); err != nil {
+			return w, err
+		}
+		if err := fromJSON(events, &w.Events); err != nil {
+			return w, fmt.Errorf("webhook %s: %w", w.ID, err)
+		}
+		if err := fromJSON(channels, &w.Channels); err != nil {
+			return w, fmt.Errorf("webhook %s: %w", w.ID, err)
+		}
+		w.Status = hookd.WebhookActive
+		return w, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]hookd.Webhook{}
+	for _, w := range list {
+		out[w.WorkspaceID] = append(out[w.WorkspaceID], w)
+	}
+	return out, nil
+}
+
+// PublishTest stores e with one delivery to the webhook webhookID of
+// e.WorkspaceID only, whatever its status and subscriptions, marked for a
+// single attempt (Once) and already leased until leaseUntil, and returns
+// the claim to send. e's IdempotencyKey is not stored. A webhook that does
+// not exist in the workspace is ENOTFOUND.
+func (s *Store) PublishTest(ctx context.Context, e *hookd.Event, webhookID string, now, leaseUntil time.Time) (*hookd.Claim, error) {
+	now = roundTime(now)
+	stored := *e
+	stored.ID = newID(stored.ID, hookd.PrefixEvent, now)
+	stored.CreatedAt = now
+	stored.IdempotencyKey = ""
+	var claim hookd.Claim
+	err := s.write(ctx, "publish test", func(ctx context.Context, tx pgx.Tx) error {
+		w, err := scanWebhook(tx.QueryRow(ctx, `SELECT `+webhookColumns+` FROM webhooks WHERE id = $1`, webhookID))
+		if errors.Is(err, pgx.ErrNoRows) || err == nil && w.WorkspaceID != e.WorkspaceID {
+			return hookd.NotFound("webhook", webhookID)
+		}
+		if err != nil {
+			return err
+		}
+		var ev eventRows
+		if err := ev.add(&stored); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, sqlInsertEvents, ev.id, ev.workspace, ev.typ, ev.payload, ev.channels, ev.key, now)
+		if isUniqueViolation(err) {
+			return hookd.Errorf(hookd.ECONFLICT, "event %q already exists", stored.ID)
+		}
+		if err != nil {
+			return err
+		}
+		d := hookd.Delivery{
+			ID:          hookd.NewID(hookd.PrefixDelivery, now),
+			WorkspaceID: stored.WorkspaceID,
+			EventID:     stored.ID,
+			WebhookID:   webhookID,
+			EventType:   stored.Type,
+			Status:      hookd.DeliveryPending,
+			CreatedAt:   now,
+			UpdatedAt:   now,
+			Once:        true,
+		}
+		next := now
+		d.NextAttemptAt = &next
+		if _, err := tx.Exec(ctx, `INSERT INTO deliveries (id, workspace_id, event_id, webhook_id, event_type, status,
+			attempts, scheduled_attempts, manual, once, next_attempt_at, lease_expires_at, leased_by, last_status_code,
+			created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, 'pending', 0, 0, false, true, $6, $7, $8, NULL, $6, $6)`,
+			d.ID, d.WorkspaceID, d.EventID, d.WebhookID, d.EventType, now, leaseUntil, s.instance); err != nil {
+			return err
+		}
+		stored.Deliveries = []hookd.Delivery{d}
+		claim = hookd.Claim{Delivery: d, Payload: append(json.RawMessage(nil), stored.Payload...), Webhook: w}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	*e = stored
+	return &claim, nil
+}
+
+// loadEvents reads events by id, with their deliveries, in id order.
+func loadEvents(ctx context.Context, q querier, ids []string) ([]hookd.Event, error) {
+	rows, err := q.Query(ctx, `SELECT `+eventColumns+` FROM events WHERE id = ANY($1) ORDER BY id`, ids)
+	if err != nil {
+		return nil, err
+	}
+	events, err := collect(rows, scanEvent)
+	if err != nil {
+		return nil, err
+	}
+	return events, fillDeliveries(ctx, q, events)
+}
+
+// loadEvent reads the event id of the workspace with its deliveries, or
+// returns ENOTFOUND.
+func loadEvent(ctx context.Context, q querier, workspaceID, id string) (*hookd.Event, error) {
+	e, err := scanEvent(q.QueryRow(ctx, `SELECT `+eventColumns+` FROM events WHERE id = $1 AND workspace_id = $2`,
+		id, workspaceID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, hookd.NotFound("event", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	events := []hookd.Event{e}
+	if err := fillDeliveries(ctx, q, events); err != nil {
+		return nil, err
+	}
+	return &events[0], nil
+}
+
+// fillDeliveries sets the Deliveries of events, with one query.
+func fillDeliveries(ctx context.Context, q querier, events []hookd.Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	index := make(map[string]int, len(events))
+	ids := make([]string, len(events))
+	for i, e := range events {
+		index[e.ID] = i
+		ids[i] = e.ID
+		events[i].Deliveries = []hookd.Delivery{}
+	}
+	rows, err := q.Query(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE event_id = ANY($1) ORDER BY id`, ids)
+	if err != nil {
+		return err
+	}
+	ds, err := collect(rows, func(row pgx.Row) (hookd.Delivery, error) { return scanDelivery(row) })
+	if err != nil {
+		return err
+	}
+	for _, d := range ds {
+		i := index[d.EventID]
+		events[i].Deliveries = append(events[i].Deliveries, d)
+	}
+	return nil
+}
+
+// Event returns the event id of the workspace with its deliveries (without
+// attempt logs), or ENOTFOUND.
+func (s *Store) Event(ctx context.Context, workspaceID, id string) (*hookd.Event, error) {
+	var e *hookd.Event
+	err := s.read(ctx, "get event", func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		e, err = loadEvent(ctx, tx, workspaceID, id)
+		return err
+	})
+	return e, err
+}
+
+// ListEvents returns a page of the workspace's events, newest first, each
+// with its deliveries (without attempt logs). A missing workspace is
+// ENOTFOUND.
+func (s *Store) ListEvents(ctx context.Context, f hookd.EventFilter) ([]hookd.Event, string, error) {
+	limit := pageLimit(f.Page)
+	var out []hookd.Event
+	err := s.read(ctx, "list events", func(ctx context.Context, tx pgx.Tx) error {
+		if err := workspaceExists(ctx, tx, f.WorkspaceID, false); err != nil {
+			return err
+		}
+		var a args
+		q := `SELECT ` + eventColumns + ` FROM events WHERE workspace_id = ` + a.add(f.WorkspaceID)
+		if f.Type != "" {
+			q += ` AND type = ` + a.add(f.Type)
+		}
+		if f.Since != nil {
+			q += ` AND created_at >= ` + a.add(*f.Since)
+		}
+		if f.Until != nil {
+			q += ` AND created_at < ` + a.add(*f.Until)
+		}
+		if f.Cursor != "" {
+			q += ` AND id < ` + a.add(f.Cursor)
+		}
+		q += ` ORDER BY id DESC LIMIT ` + a.add(limit+1)
+		rows, err := tx.Query(ctx, q, a...)
+		if err != nil {
+			return err
+		}
+		out, err = collect(rows, scanEvent)
+		if err != nil {
+			return err
+		}
+		return fillDeliveries(ctx, tx, out[:min(len(out), limit)])
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	out, next := cut(out, limit, func(e hookd.Event) string { return e.ID })
+	return out, next, nil
+}

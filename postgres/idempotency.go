@@ -1,0 +1,80 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/hookd/hookd"
+	"github.com/jackc/pgx/v5"
+)
+
+// ReserveIdempotencyKey claims key within scope for a request with the
+// given fingerprint. It returns (nil, nil) when the key is new or older than
+// 24 hours; the saved response when the same request already finished; and
+// ECONFLICT when that request is still running (in any process) or the key
+// was used for a different request.
+func (s *Store) ReserveIdempotencyKey(ctx context.Context, scope, key, fingerprint string, now time.Time) (*hookd.IdempotentResponse, error) {
+	now = roundTime(now)
+	var resp *hookd.IdempotentResponse
+	err := s.write(ctx, "reserve idempotency key", func(ctx context.Context, tx pgx.Tx) error {
+		resp = nil
+		tag, err := tx.Exec(ctx, `INSERT INTO idempotency_keys (scope, key, fingerprint, status, body, done, created_at)
+			VALUES ($1, $2, $3, 0, NULL, false, $4) ON CONFLICT (scope, key) DO NOTHING`, scope, key, fingerprint, now)
+		if err != nil || tag.RowsAffected() == 1 {
+			return err
+		}
+		var (
+			storedPrint string
+			status      int
+			body        []byte
+			done        bool
+			created     time.Time
+		)
+		err = tx.QueryRow(ctx, `SELECT fingerprint, status, body, done, created_at FROM idempotency_keys
+			WHERE scope = $1 AND key = $2 FOR UPDATE`, scope, key).Scan(&storedPrint, &status, &body, &done, &created)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			return errRetry // released meanwhile
+		case err != nil:
+			return err
+		case !created.After(now.Add(-idempotencyWindow)):
+			_, err := tx.Exec(ctx, `UPDATE idempotency_keys SET fingerprint = $1, status = 0, body = NULL, done = false,
+				created_at = $2 WHERE scope = $3 AND key = $4`, fingerprint, now, scope, key)
+			return err
+		case storedPrint != fingerprint:
+			return hookd.Errorf(hookd.ECONFLICT, "idempotency key %q was used for a different request", key)
+		case !done:
+			return hookd.Errorf(hookd.ECONFLICT, "a request with idempotency key %q is still in progress", key)
+		}
+		if body == nil {
+			body = []byte{}
+		}
+		resp = &hookd.IdempotentResponse{Status: status, Body: body}
+		return nil
+	})
+	return resp, err
+}
+
+// SaveIdempotentResponse stores the answer to a reserved key. A key that is
+// not reserved (released or purged) is ENOTFOUND.
+func (s *Store) SaveIdempotentResponse(ctx context.Context, scope, key string, resp hookd.IdempotentResponse) error {
+	body := resp.Body
+	if body == nil {
+		body = []byte{}
+	}
+	return s.write(ctx, "save idempotent response", func(ctx context.Context, tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE idempotency_keys SET status = $1, body = $2, done = true
+			WHERE scope = $3 AND key = $4`, resp.Status, body, scope, key)
+		return mustAffect(tag, err, hookd.NotFound("idempotency key", key))
+	})
+}
+
+// ReleaseIdempotencyKey forgets a reserved key, so that the request can be
+// tried again. Releasing an unknown key does nothing.
+func (s *Store) ReleaseIdempotencyKey(ctx context.Context, scope, key string) error {
+	return s.write(ctx, "release idempotency key", func(ctx context.Context, tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2`, scope, key)
+		return err
+	})
+}
