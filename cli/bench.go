@@ -32,6 +32,7 @@ func runBench(ctx context.Context, args []string, out, errOut io.Writer) error {
 	database := fs.String("database", "", "database URL for hookd serve: empty for SQLite, or postgres://…")
 	phases := fs.String("phases", "", "comma-separated phases to run: "+strings.Join(bench.AllPhases, ",")+" (default all)")
 	exe := fs.String("hookd", "", "hookd binary to benchmark (default this one)")
+	serveFlags := fs.String("serve-flags", "", "extra flags for each hookd serve, space-separated (such as \"--pprof 127.0.0.1:6060\")")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -58,6 +59,7 @@ func runBench(ctx context.Context, args []string, out, errOut io.Writer) error {
 	}
 	cfg.Database = *database
 	cfg.Executable = *exe
+	cfg.ServeArgs = strings.Fields(*serveFlags)
 	if *phases != "" {
 		cfg.Phases = strings.Split(*phases, ",")
 	}

@@ -44,6 +44,7 @@ type serveConfig struct {
 	retention       time.Duration
 	shutdownTimeout time.Duration
 	logLevel        string
+	pprof           string
 }
 
 func runServe(ctx context.Context, args []string, out, errOut io.Writer) error {
@@ -62,6 +63,7 @@ func runServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 	fs.DurationVar(&c.retention, "retention", 30*24*time.Hour, "purge finished deliveries, attempt logs and payloads older than this")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on SIGINT/SIGTERM, how long attempts in flight may finish before they are handed back")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&c.pprof, "pprof", "", "debugging: serve net/http/pprof on this loopback address")
 	if err := parseWithEnv(fs, args); err != nil {
 		return err
 	}
@@ -140,6 +142,11 @@ func serve(ctx context.Context, c serveConfig, out, errOut io.Writer) error {
 
 	if err := engine.Start(context.WithoutCancel(ctx)); err != nil {
 		return err
+	}
+	if c.pprof != "" {
+		if err := serveProfiles(ctx, c.pprof, logger); err != nil {
+			return err
+		}
 	}
 	go purgeLoop(ctx, store, c.retention, logger)
 	serveErr := make(chan error, 1)

@@ -241,7 +241,10 @@ func (e *Engine) claimLoop() {
 		room := e.cfg.Workers*2 - e.held
 		var exclude []string
 		for id, st := range e.hooks {
-			if st.inflight+len(st.queue) >= e.cfg.PerWebhook {
+			// A webhook is claimed for again once less than half a cap's
+			// worth waits behind its cap: each claim then brings a batch,
+			// not one delivery per freed slot.
+			if st.inflight+len(st.queue) >= e.cfg.PerWebhook+e.cfg.PerWebhook/2 {
 				exclude = append(exclude, id)
 			}
 		}
@@ -264,7 +267,13 @@ func (e *Engine) claimLoop() {
 		}
 		e.dispatch(claims)
 		if len(claims) == 0 {
-			e.waitFor(ctx, e.wake, e.idleWait(now))
+			// With webhooks left out at their cap, a freed slot makes one
+			// claimable again: wait for that, not for the poll interval.
+			ch := e.wake
+			if len(exclude) > 0 {
+				ch = e.freed
+			}
+			e.waitFor(ctx, ch, e.idleWait(now))
 		}
 	}
 }

@@ -37,7 +37,7 @@ func newSender(cfg *Config) *sender {
 				DialContext:           dialer.DialContext,
 				ForceAttemptHTTP2:     true,
 				MaxIdleConns:          cfg.Workers,
-				MaxIdleConnsPerHost:   cfg.PerWebhook,
+				MaxIdleConnsPerHost:   cfg.Workers, // webhooks may share a host
 				IdleConnTimeout:       90 * time.Second,
 				TLSHandshakeTimeout:   10 * time.Second,
 				ResponseHeaderTimeout: 0, // the attempt's own timeout bounds it

@@ -383,10 +383,12 @@ func (s *Store) PublishTest(ctx context.Context, e *hookd.Event, webhookID strin
 		if err := insertEvent(ctx, tx.StmtContext(ctx, s.stmts.insertEvent), &stored); err != nil {
 			return err
 		}
-		d, err := insertDelivery(ctx, tx.StmtContext(ctx, s.stmts.insertDelivery), &stored, webhookID, now, true, leaseUntil)
+		d, err := insertDelivery(ctx, tx.StmtContext(ctx, s.stmts.insertDelivery), &stored, webhookID, now, true, time.Time{})
 		if err != nil {
 			return err
 		}
+		// Leased before the commit makes it due: no claim takes it.
+		s.leases.take(webhookID, []string{d.ID}, micros(leaseUntil))
 		stored.Deliveries = []hookd.Delivery{d}
 		claim = hookd.Claim{Delivery: d, Payload: append(json.RawMessage(nil), stored.Payload...), Webhook: w}
 		return nil

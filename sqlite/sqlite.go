@@ -31,6 +31,8 @@ type Store struct {
 
 	// claimTurn rotates the webhook ClaimDue starts with.
 	claimTurn atomic.Uint64
+	// leases are the delivery leases, in memory: one process owns the file.
+	leases leaseTable
 }
 
 var _ hookd.Store = (*Store)(nil)

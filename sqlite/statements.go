@@ -13,7 +13,6 @@ type statements struct {
 	dueWebhooks       *sql.Stmt
 	webhookByID       *sql.Stmt
 	claimDue          *sql.Stmt
-	lease             *sql.Stmt
 	recordDelivery    *sql.Stmt
 	insertAttempt     *sql.Stmt
 	webhookOfDelivery *sql.Stmt
@@ -40,7 +39,6 @@ func (st *statements) list() []struct {
 		{&st.dueWebhooks, sqlDueWebhooks},
 		{&st.webhookByID, sqlWebhookByID},
 		{&st.claimDue, sqlClaimDue},
-		{&st.lease, sqlLease},
 		{&st.recordDelivery, sqlRecordDelivery},
 		{&st.insertAttempt, sqlInsertAttempt},
 		{&st.webhookOfDelivery, sqlWebhookOfDelivery},
