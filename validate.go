@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -16,6 +17,7 @@ const (
 	MaxChannels          = 10
 	MaxChannelLength     = 128
 	MaxHeaders           = 20
+	MaxHeaderNameLength  = 256
 	MaxHeaderValueLength = 4096
 	MaxBatchEvents       = 1000
 	MinTimeoutSeconds    = 1
@@ -39,8 +41,8 @@ func ValidEventTypeName(name string) bool {
 func ReservedHeader(name, prefix string) bool {
 	n := strings.ToLower(name)
 	switch n {
-	case "content-type", "content-length", "user-agent", "host", "transfer-encoding",
-		"connection", "te", "trailer", "upgrade", "expect", "keep-alive":
+	case "content-type", "content-length", "content-encoding", "user-agent", "host", "transfer-encoding",
+		"connection", "te", "trailer", "upgrade", "expect", "keep-alive", "proxy-connection", "http2-settings":
 		return true
 	}
 	if strings.HasPrefix(n, "webhook-") || strings.HasPrefix(n, "x-hookd-") {
@@ -92,14 +94,14 @@ func ValidateWebhook(w *Webhook, catalogue []string) error {
 	for name, value := range w.Headers {
 		field := "headers." + name
 		switch {
-		case !headerRE.MatchString(name):
-			add(field, "is not a valid header name")
+		case !headerRE.MatchString(name) || len(name) > MaxHeaderNameLength:
+			add(field, "is not a valid header name (letters, digits and !#$%%&'*+-.^_`|~, at most %d characters)", MaxHeaderNameLength)
 		case ReservedHeader(name, w.Signature.HeaderPrefix):
 			add(field, "is set by hookd and cannot be overridden")
 		case len(value) > MaxHeaderValueLength:
 			add(field, "must be at most %d characters", MaxHeaderValueLength)
-		case strings.ContainsAny(value, "\r\n\x00"):
-			add(field, "must not contain line breaks or NUL")
+		case strings.ContainsFunc(value, isControl):
+			add(field, "must not contain line breaks, NUL or other control characters")
 		}
 	}
 	if w.TimeoutSeconds < MinTimeoutSeconds || w.TimeoutSeconds > MaxTimeoutSeconds {
@@ -125,6 +127,10 @@ func ValidateWebhook(w *Webhook, catalogue []string) error {
 	return Invalid(errs)
 }
 
+// URLProblem says what is wrong with raw as a webhook URL, or returns ""
+// when nothing is: the checks of ValidateWebhook's url field.
+func URLProblem(raw string) string { return checkURL(raw) }
+
 func checkURL(raw string) string {
 	if raw == "" {
 		return "is required"
@@ -142,6 +148,11 @@ func checkURL(raw string) string {
 	if u.Host == "" || u.Hostname() == "" {
 		return "must have a host"
 	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return "must have a port from 1 to 65535"
+		}
+	}
 	if u.User != nil {
 		return "must not contain credentials; put them in headers (for example Authorization) instead"
 	}
@@ -150,6 +161,10 @@ func checkURL(raw string) string {
 	}
 	return ""
 }
+
+// isControl reports whether r may not appear in a header value: a control
+// character other than tab.
+func isControl(r rune) bool { return (r < 0x20 && r != '\t') || r == 0x7f }
 
 func checkPattern(p string, catalogue []string) string {
 	if p == "*" {

@@ -18,7 +18,9 @@ import (
 
 	"github.com/hookd/hookd"
 	"github.com/hookd/hookd/delivery"
+	"github.com/hookd/hookd/egress"
 	"github.com/hookd/hookd/httpapi"
+	"github.com/hookd/hookd/seal"
 	"github.com/hookd/hookd/sqlite"
 )
 
@@ -27,7 +29,17 @@ const serveUsage = `serve [flags]
 Runs the hookd server: the HTTP API and the delivery engine. With no flags it
 keeps its data in ./hookd-data (an embedded SQLite database) and listens on
 :8080. The admin API key is HOOKD_ADMIN_KEY, or else generated on first start,
-printed once and kept in <data>/admin.key (mode 0600).`
+printed once and kept in <data>/admin.key (mode 0600).
+
+Webhooks reach public addresses only: loopback, private, link-local (cloud
+metadata), unique-local, multicast and unspecified destinations are refused
+when a webhook is created and again at every connection, and http:// URLs
+and tls_verify false are refused. --allow-private, --allow-http and
+--allow-insecure-tls open them one by one; --dev opens everything. Signing
+secrets and webhook headers are encrypted at rest under HOOKD_ENCRYPTION_KEY
+(base64 of 32 bytes; "new,old" while rotating), or else a key generated into
+<data>/encryption.key (mode 0600); a --database shared by several processes
+needs HOOKD_ENCRYPTION_KEY.`
 
 // serveConfig is what `hookd serve` is told by flags and environment.
 type serveConfig struct {
@@ -36,6 +48,9 @@ type serveConfig struct {
 	database        string
 	dev             bool
 	allowHTTP       bool
+	allowPrivate    prefixList
+	insecureTLS     bool
+	maxWebhooks     int
 	headerPrefix    string
 	maxPayload      int
 	workers         int
@@ -45,16 +60,20 @@ type serveConfig struct {
 	shutdownTimeout time.Duration
 	logLevel        string
 	pprof           string
+	lease           time.Duration
 }
 
 func runServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 	var c serveConfig
 	fs := newFlagSet("serve", serveUsage, errOut)
 	fs.StringVar(&c.addr, "addr", ":8080", "address to listen on")
-	fs.StringVar(&c.data, "data", "./hookd-data", "data directory: the SQLite database, the admin key")
+	fs.StringVar(&c.data, "data", "./hookd-data", "data directory: the SQLite database, the admin key, the encryption key")
 	fs.StringVar(&c.database, "database", "", "database URL; empty for the embedded SQLite in the data directory")
-	fs.BoolVar(&c.dev, "dev", false, "development mode: allow http:// webhook URLs and private addresses")
+	fs.BoolVar(&c.dev, "dev", false, "development mode: allow http:// webhook URLs, private addresses and tls_verify false")
 	fs.BoolVar(&c.allowHTTP, "allow-http", false, "allow http:// webhook URLs outside --dev")
+	fs.Var(&c.allowPrivate, "allow-private", "CIDR ranges or addresses, comma-separated, that webhooks may reach although they are not public (such as 10.0.0.0/8,127.0.0.1)")
+	fs.BoolVar(&c.insecureTLS, "allow-insecure-tls", false, "let webhooks set tls_verify false (TLS certificates are verified otherwise)")
+	fs.IntVar(&c.maxWebhooks, "max-webhooks", httpapi.DefaultMaxWebhooks, "most webhooks in one workspace (a workspace's max_webhooks can only lower it)")
 	fs.StringVar(&c.headerPrefix, "header-prefix", "X-Hookd", "prefix of hookd's own request headers (<P>-Event-Id, ...)")
 	fs.IntVar(&c.maxPayload, "max-payload", 256<<10, "largest event payload in bytes")
 	fs.IntVar(&c.workers, "workers", 256, "attempts in flight at once, over all webhooks")
@@ -64,6 +83,7 @@ func runServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 30*time.Second, "on SIGINT/SIGTERM, how long attempts in flight may finish before they are handed back")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.pprof, "pprof", "", "debugging: serve net/http/pprof on this loopback address")
+	fs.DurationVar(&c.lease, "lease", 3*time.Minute, "how long a claimed delivery stays reserved for this process before another may send it; over the longest webhook timeout (2m) unless --dev")
 	if err := parseWithEnv(fs, args); err != nil {
 		return err
 	}
@@ -93,6 +113,10 @@ func serve(ctx context.Context, c serveConfig, out, errOut io.Writer) error {
 	if err != nil {
 		return err
 	}
+	keys, err := loadEncryptionKeys(c.data, c.database != "", out)
+	if err != nil {
+		return err
+	}
 
 	var store hookd.Store
 	switch {
@@ -107,28 +131,39 @@ func serve(ctx context.Context, c serveConfig, out, errOut io.Writer) error {
 		return fmt.Errorf("open database: %w", err)
 	}
 	defer store.Close()
+	store = seal.New(store, keys, logger) // secrets and headers encrypted at rest
+	if err := seal.CheckKey(ctx, store); err != nil {
+		return err
+	}
+	policy := &egress.Policy{AllowAll: c.dev, AllowPrivate: c.allowPrivate, Resolver: net.DefaultResolver}
+	insecureTLS := c.dev || c.insecureTLS
 
 	engine, err := delivery.New(delivery.Config{
-		Store:        store,
-		Workers:      c.workers,
-		PerWebhook:   c.perWebhook,
-		DisableAfter: c.disableAfter,
-		HeaderPrefix: c.headerPrefix,
-		Version:      version(),
-		Logger:       logger,
+		Store:            store,
+		Workers:          c.workers,
+		PerWebhook:       c.perWebhook,
+		DisableAfter:     c.disableAfter,
+		HeaderPrefix:     c.headerPrefix,
+		Version:          version(),
+		Logger:           logger,
+		Dial:             (&egress.Dialer{Policy: policy}).DialContext,
+		RequireTLSVerify: !insecureTLS,
 	})
 	if err != nil {
 		return err
 	}
 	api, err := httpapi.New(httpapi.Config{
-		Store:           store,
-		Engine:          engine,
-		AdminKey:        adminKey,
-		MaxPayloadBytes: c.maxPayload,
-		AllowHTTP:       c.dev || c.allowHTTP,
-		HeaderPrefix:    c.headerPrefix,
-		Logger:          logger,
-		Version:         version(),
+		Store:            store,
+		Engine:           engine,
+		AdminKey:         adminKey,
+		MaxPayloadBytes:  c.maxPayload,
+		AllowHTTP:        c.dev || c.allowHTTP,
+		Egress:           policy,
+		AllowInsecureTLS: insecureTLS,
+		MaxWebhooks:      c.maxWebhooks,
+		HeaderPrefix:     c.headerPrefix,
+		Logger:           logger,
+		Version:          version(),
 	})
 	if err != nil {
 		return err
@@ -138,7 +173,10 @@ func serve(ctx context.Context, c serveConfig, out, errOut io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		// A slow client cannot hold a connection for ever, nor send
+		// headers without end.
+		ReadTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 
 	if err := engine.Start(context.WithoutCancel(ctx)); err != nil {
 		return err
@@ -153,7 +191,10 @@ func serve(ctx context.Context, c serveConfig, out, errOut io.Writer) error {
 	go func() { serveErr <- srv.Serve(ln) }()
 	fmt.Fprintf(out, "hookd %s listening on http://%s (data: %s)\n", version(), ln.Addr(), c.data)
 	if c.dev {
-		logger.Warn("development mode: http:// URLs and private addresses are allowed; do not use in production")
+		logger.Warn("development mode: http:// URLs, private addresses and tls_verify false are allowed; do not use in production")
+	} else {
+		logger.Info("webhooks reach public addresses only", "allow_private", c.allowPrivate.String(),
+			"allow_http", c.allowHTTP, "allow_insecure_tls", c.insecureTLS)
 	}
 
 	select {

@@ -51,6 +51,15 @@ type Config struct {
 	// DialControl, when set, is called before each outbound connection with
 	// the address actually dialled; an error refuses it.
 	DialControl func(network, address string, c syscall.RawConn) error
+	// Dial, when set, makes every outbound connection in place of a
+	// net.Dialer (DialControl is then unused). hookd serve sets an
+	// egress.Dialer, which refuses non-public destinations before any
+	// socket opens. Nil: no destination policy.
+	Dial DialFunc
+	// RequireTLSVerify verifies TLS certificates even for webhooks with
+	// tls_verify false: a server that does not allow them. False (the
+	// default) honours tls_verify.
+	RequireTLSVerify bool
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 }

@@ -15,16 +15,24 @@ import (
 	"time"
 
 	"github.com/hookd/hookd"
+	"github.com/hookd/hookd/egress"
 	"github.com/hookd/hookd/signature"
 )
 
 // Redacted replaces secret header values in the attempt log.
 const Redacted = "[redacted]"
 
+// DialFunc makes an outbound connection, as http.Transport.DialContext.
+type DialFunc func(ctx context.Context, network, address string) (net.Conn, error)
+
+// maxResponseHeaderBytes bounds the headers of a webhook's answer.
+const maxResponseHeaderBytes = 64 << 10
+
 // sender makes the HTTP requests of attempts.
 type sender struct {
 	verified   *http.Client // TLS certificates checked
 	unverified *http.Client // for webhooks with tls_verify false
+	requireTLS bool         // verify even with tls_verify false
 	prefix     string
 	userAgent  string
 }
@@ -32,22 +40,30 @@ type sender struct {
 func newSender(cfg *Config) *sender {
 	newClient := func(verify bool) *http.Client {
 		dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Control: cfg.DialControl}
+		dial := DialFunc(dialer.DialContext)
+		if cfg.Dial != nil {
+			dial = cfg.Dial
+		}
 		return &http.Client{
 			Transport: &http.Transport{
-				DialContext:           dialer.DialContext,
-				ForceAttemptHTTP2:     true,
-				MaxIdleConns:          cfg.Workers,
-				MaxIdleConnsPerHost:   cfg.Workers, // webhooks may share a host
-				IdleConnTimeout:       90 * time.Second,
-				TLSHandshakeTimeout:   10 * time.Second,
-				ResponseHeaderTimeout: 0, // the attempt's own timeout bounds it
-				TLSClientConfig:       &tls.Config{InsecureSkipVerify: !verify, MinVersion: tls.VersionTLS12},
+				// No Proxy: requests go straight to the webhook, so that
+				// the destination policy judges the address dialled.
+				DialContext:            dial,
+				MaxResponseHeaderBytes: maxResponseHeaderBytes,
+				ForceAttemptHTTP2:      true,
+				MaxIdleConns:           cfg.Workers,
+				MaxIdleConnsPerHost:    cfg.Workers, // webhooks may share a host
+				IdleConnTimeout:        90 * time.Second,
+				TLSHandshakeTimeout:    10 * time.Second,
+				ResponseHeaderTimeout:  0, // the attempt's own timeout bounds it
+				TLSClientConfig:        &tls.Config{InsecureSkipVerify: !verify, MinVersion: tls.VersionTLS12},
 			},
 			// Redirects are not followed: a 3xx is the answer, and a failure.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		}
 	}
-	return &sender{verified: newClient(true), unverified: newClient(false), prefix: cfg.HeaderPrefix, userAgent: "hookd/" + cfg.Version}
+	return &sender{verified: newClient(true), unverified: newClient(false), requireTLS: cfg.RequireTLSVerify,
+		prefix: cfg.HeaderPrefix, userAgent: "hookd/" + cfg.Version}
 }
 
 // send makes one attempt of claim c at now and returns its log entry and
@@ -91,7 +107,7 @@ func (s *sender) send(ctx context.Context, c *hookd.Claim, trigger string, now t
 	a.Request.Headers = logHeaders(h, w.Headers)
 
 	client := s.verified
-	if !w.TLSVerify {
+	if !w.TLSVerify && !s.requireTLS {
 		client = s.unverified
 	}
 	start := time.Now()
@@ -124,7 +140,10 @@ func (s *sender) send(ctx context.Context, c *hookd.Claim, trigger string, now t
 // describe says what went wrong with a request in words a user can act on.
 func describe(err error, timeout time.Duration) string {
 	var ne net.Error
+	var refused *egress.RefusedError
 	switch {
+	case errors.As(err, &refused):
+		return refused.Error()
 	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
 		return fmt.Sprintf("timeout: no answer within %s", timeout)
 	case errors.Is(err, syscall.ECONNREFUSED):

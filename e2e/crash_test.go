@@ -59,7 +59,7 @@ func startProcess(t *testing.T, data string, extra ...string) *process {
 	t.Helper()
 	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data, "--dev", "--shutdown-timeout", "5s"}, extra...)
 	cmd := exec.Command(hookdBinary(t), args...)
-	cmd.Env = append(os.Environ(), "HOOKD_ADMIN_KEY="+adminKey)
+	cmd.Env = append(os.Environ(), "HOOKD_ADMIN_KEY="+adminKey, "HOOKD_ENCRYPTION_KEY="+encryptionKey)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -17,11 +17,16 @@ import (
 	"github.com/hookd/hookd/client"
 	"github.com/hookd/hookd/delivery"
 	"github.com/hookd/hookd/httpapi"
+	"github.com/hookd/hookd/seal"
 	"github.com/hookd/hookd/signature"
 	"github.com/hookd/hookd/sqlite"
 )
 
 const adminKey = "hk_admin_e2e_test_key_0123456789"
+
+// encryptionKey seals the secrets of every test server (base64 of 32
+// bytes), as HOOKD_ENCRYPTION_KEY does for hookd serve.
+const encryptionKey = "ZTJlLXRlc3QtZW5jcnlwdGlvbi1rZXktMzItYnl0ZXM="
 
 // fakeClock is a clock that tests move by hand.
 type fakeClock struct {
@@ -59,10 +64,15 @@ type serverOptions struct {
 func startServer(t *testing.T, opts serverOptions) *server {
 	t.Helper()
 	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "hookd.db"))
+	inner, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "hookd.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	keys, err := seal.ParseKeyring(encryptionKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := seal.New(inner, keys, nil) // secrets encrypted at rest, as in hookd serve
 	engine, err := delivery.New(delivery.Config{Store: store, Now: opts.now, PerWebhook: opts.perWebhook, PollInterval: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

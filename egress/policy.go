@@ -38,7 +38,9 @@ type RefusedError struct {
 
 func (e *RefusedError) Error() string {
 	what := e.Addr.String()
-	if e.Host != "" && e.Host != what {
+	if h, err := ParseHost(e.Host); err == nil && h.Addr.IsValid() && e.Host != what {
+		what = fmt.Sprintf("%s (that is %s)", e.Host, e.Addr)
+	} else if e.Host != "" && e.Host != what {
 		what = fmt.Sprintf("%s (which resolves to %s)", e.Host, e.Addr)
 	}
 	return fmt.Sprintf("destination refused: %s is %s; hookd does not send webhooks to non-public addresses "+

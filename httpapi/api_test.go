@@ -156,7 +156,7 @@ func mustJSON(t *testing.T, v any) []byte {
 
 func TestWebhookLifecycle(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, func(c *httpapi.Config) { c.AllowHTTP = true })
+	e := newEnv(t, func(c *httpapi.Config) { c.AllowHTTP, c.AllowInsecureTLS = true, true })
 	ws := e.workspace("A", nil)
 	key := e.key(ws)
 	e.eventType("ticket.created", map[string]any{"id": 1})

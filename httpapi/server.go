@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hookd/hookd"
+	"github.com/hookd/hookd/egress"
 )
 
 // Engine is what the API needs of the delivery engine; the delivery package
@@ -46,6 +47,17 @@ type Config struct {
 	// AllowHTTP allows http:// webhook URLs. False (the default) allows
 	// only https:// URLs.
 	AllowHTTP bool
+	// Egress, when set, refuses a webhook whose URL names an address it
+	// refuses (an IP address in any form, localhost, or a name its
+	// Resolver finds refused), with a 422 that says why. Nil: no check
+	// here; the delivery engine's dialer has the last word either way.
+	Egress *egress.Policy
+	// AllowInsecureTLS lets webhooks set tls_verify false. False (the
+	// default) answers such a create or update with a 422.
+	AllowInsecureTLS bool
+	// MaxWebhooks caps the webhooks of one workspace; a workspace's
+	// settings.max_webhooks can only lower it. Defaults to 10,000.
+	MaxWebhooks int
 	// HeaderPrefix is the server's prefix of hookd's own request headers
 	// (<P>-Event-Id, …). A webhook's own headers may not use it unless the
 	// webhook sets a prefix of its own. Defaults to "X-Hookd".
@@ -68,6 +80,8 @@ const (
 	DefaultMaxBatchBytes = 10 << 20
 	// DefaultHeaderPrefix is Config.HeaderPrefix's default.
 	DefaultHeaderPrefix = "X-Hookd"
+	// DefaultMaxWebhooks is Config.MaxWebhooks's default.
+	DefaultMaxWebhooks = 10000
 
 	// envelopeBytes is what a body may hold besides its payload.
 	envelopeBytes = 64 << 10
@@ -90,6 +104,11 @@ func (c Config) withDefaults() (Config, error) {
 		return c, errors.New("httpapi: Config.MaxPayloadBytes must be 0 (the default) or more")
 	case c.MaxBatchBytes < 0:
 		return c, errors.New("httpapi: Config.MaxBatchBytes must be 0 (the default) or more")
+	case c.MaxWebhooks < 0:
+		return c, errors.New("httpapi: Config.MaxWebhooks must be 0 (the default) or more")
+	}
+	if c.MaxWebhooks == 0 {
+		c.MaxWebhooks = DefaultMaxWebhooks
 	}
 	if c.MaxPayloadBytes == 0 {
 		c.MaxPayloadBytes = DefaultMaxPayloadBytes

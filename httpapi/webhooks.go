@@ -128,6 +128,28 @@ func (s *server) validateWebhook(ctx context.Context, w *hookd.Webhook, errs fie
 	return errs.with(verr)
 }
 
+// checkDestination adds the server's destination rules to errs: with
+// checkURL, the URL must not name an address that the egress policy
+// refuses; with checkTLS, tls_verify false needs AllowInsecureTLS. An
+// update checks only what it changes, so that a webhook made under other
+// rules can still be edited (the engine applies the rules when it sends).
+func (s *server) checkDestination(ctx context.Context, w *hookd.Webhook, errs *fieldErrors, checkURL, checkTLS bool) {
+	if checkTLS && !w.TLSVerify && !s.cfg.AllowInsecureTLS {
+		errs.add("tls_verify", "false is not allowed on this server: TLS certificates are always verified "+
+			"(a server started with --allow-insecure-tls or --dev allows it)")
+	}
+	if !checkURL || s.cfg.Egress == nil {
+		return
+	}
+	if hookd.URLProblem(w.URL) != "" {
+		return // hookd.ValidateWebhook says what is wrong
+	}
+	u, _ := url.Parse(w.URL)
+	if err := s.cfg.Egress.CheckHost(ctx, u.Hostname()); err != nil {
+		errs.add("url", strings.TrimPrefix(err.Error(), "egress: "))
+	}
+}
+
 // validScheme reports whether scheme is a signature scheme.
 func validScheme(scheme string) bool {
 	switch scheme {
@@ -205,6 +227,7 @@ func (s *server) createWebhook(req *request) (int, any, error) {
 	} else if msg := checkSecret(secret); msg != "" {
 		errs.add("secret", msg)
 	}
+	s.checkDestination(req.Context(), w, &errs, true, true)
 	if err := s.validateWebhook(req.Context(), w, errs, true); err != nil {
 		return 0, nil, err
 	}
@@ -212,7 +235,11 @@ func (s *server) createWebhook(req *request) (int, any, error) {
 		w.DisabledReason = disabledByAPI
 	}
 	w.Secrets = []hookd.Secret{{Value: secret}}
-	if err := s.store.CreateWebhook(req.Context(), w, req.ws.Settings.MaxWebhooks); err != nil {
+	maxWebhooks := s.cfg.MaxWebhooks
+	if m := req.ws.Settings.MaxWebhooks; m > 0 && m < maxWebhooks {
+		maxWebhooks = m
+	}
+	if err := s.store.CreateWebhook(req.Context(), w, maxWebhooks); err != nil {
 		return 0, nil, err
 	}
 	return http.StatusCreated, webhookWithSecret{Webhook: w, SigningSecret: secret}, nil
@@ -259,6 +286,7 @@ func (s *server) updateWebhook(req *request) (int, any, error) {
 	w := *cur
 	var errs fieldErrors
 	body.apply(&w, req.ws.Settings.WebhookDefaults, &errs)
+	s.checkDestination(req.Context(), &w, &errs, keys["url"], keys["tls_verify"])
 	if err := s.validateWebhook(req.Context(), &w, errs, keys["events"]); err != nil {
 		return 0, nil, err
 	}

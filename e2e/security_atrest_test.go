@@ -1,0 +1,189 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hookd/hookd/client"
+	_ "modernc.org/sqlite" // database/sql driver "sqlite", to read the file as a thief would
+)
+
+// Secrets the at-rest test gives hookd; none may reach the database in
+// clear.
+const (
+	atRestSecret1 = "whsec_YXQtcmVzdC1zZWNyZXQtb25lLWF0LXJlc3Qtc2VjcmV0LTE="
+	atRestSecret2 = "whsec_YXQtcmVzdC1zZWNyZXQtdHdvLWF0LXJlc3Qtc2VjcmV0LTI="
+	atRestHeader1 = "Bearer at-rest-header-credential-9c2f71"
+	atRestHeader2 = "at-rest-api-key-value-51d0e8"
+)
+
+// TestSecretsAtRest runs the real binary, gives it signing secrets (at
+// creation and by rotation), credential headers and idempotent creations
+// (whose saved answers hold a new API key and a signing secret), lets a
+// delivery go out with them, then reads the SQLite database, its WAL and
+// shared memory byte for byte and every column of every table with SQL:
+// none of those values is there in clear. The receiver got them all, so
+// hookd itself still reads them.
+func TestSecretsAtRest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the real binary; skipped with -short")
+	}
+	t.Parallel()
+	ctx := context.Background()
+	data := t.TempDir()
+	rc := newReceiver(t, nil)
+	p := startProcess(t, data, "--dev=false", "--allow-http", "--allow-private", "127.0.0.1/32")
+	admin := client.New(p.URL, adminKey)
+
+	ws, err := admin.CreateWorkspace(ctx, client.WorkspaceInput{Name: "at rest"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.CreateEventType(ctx, "rest.ping", "", json.RawMessage(`{"ping":1}`)); err != nil {
+		t.Fatal(err)
+	}
+	var key client.Key
+	if err := admin.Do(ctx, client.Request{Method: "POST", Path: "/v1/workspaces/" + ws.ID + "/keys", Body: map[string]string{"name": "ci"},
+		Header: map[string]string{"Idempotency-Key": "key-1"}}, &key); err != nil {
+		t.Fatal(err)
+	}
+	var w client.Webhook
+	if err := admin.Do(ctx, client.Request{Method: "POST", Path: "/v1/workspaces/" + ws.ID + "/webhooks",
+		Body: client.WebhookInput{URL: rc.URL + "/hook", Secret: atRestSecret1,
+			Headers: map[string]string{"Authorization": atRestHeader1, "X-Api-Key": atRestHeader2}},
+		Header: map[string]string{"Idempotency-Key": "hook-1"}}, &w); err != nil {
+		t.Fatal(err)
+	}
+	// A generated secret, rotated in, then the given one rotated in: the
+	// row holds three secrets.
+	var rotated struct {
+		SigningSecret string `json:"signing_secret"`
+	}
+	rotate := "/v1/workspaces/" + ws.ID + "/webhooks/" + w.ID + "/rotate-secret"
+	if err := admin.Do(ctx, client.Request{Method: "POST", Path: rotate}, &rotated); err != nil {
+		t.Fatal(err)
+	}
+	if err := admin.Do(ctx, client.Request{Method: "POST", Path: rotate, Body: map[string]string{"secret": atRestSecret2}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	// The replayed answers are whole: hookd opens what it sealed.
+	var again client.Key
+	if err := admin.Do(ctx, client.Request{Method: "POST", Path: "/v1/workspaces/" + ws.ID + "/keys", Body: map[string]string{"name": "ci"},
+		Header: map[string]string{"Idempotency-Key": "key-1"}}, &again); err != nil || again.Key != key.Key {
+		t.Fatalf("replayed key creation: %+v, %v; want the first answer", again, err)
+	}
+
+	pub, err := admin.Publish(ctx, ws.ID, client.EventInput{Type: "rest.ping", Payload: json.RawMessage(`{"n":1}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the delivery", func() bool { return rc.count() > 0 })
+	r := rc.all()[0]
+	if r.header.Get("Authorization") != atRestHeader1 || r.header.Get("X-Api-Key") != atRestHeader2 {
+		t.Errorf("the receiver got headers %v", r.header)
+	}
+	if sig := r.header.Get("webhook-signature"); strings.Count(sig, "v1,") != 3 {
+		t.Errorf("webhook-signature %q; want one signature per secret (3)", sig)
+	}
+	verify(t, r, atRestSecret2)
+	s := &server{URL: p.URL, admin: admin}
+	s.waitDelivery(t, ws.ID, w.ID, pub.Deliveries[0].ID, "succeeded", 10*time.Second)
+
+	clear := []string{atRestSecret1, atRestSecret2, rotated.SigningSecret, w.SigningSecret, atRestHeader1, atRestHeader2, key.Key, adminKey, encryptionKey}
+	for _, sec := range []string{atRestSecret1, atRestSecret2, rotated.SigningSecret} {
+		raw, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(sec, "whsec_"))
+		clear = append(clear, strings.TrimPrefix(sec, "whsec_"), string(raw))
+	}
+	path := filepath.Join(data, "hookd.db")
+	assertNotInFiles(t, "while running", clear, path, path+"-wal", path+"-shm")
+	stopProcess(t, p)
+	assertNotInFiles(t, "after shutdown", clear, path, path+"-wal", path+"-shm")
+	assertNotInTables(t, path, clear)
+}
+
+// assertNotInFiles fails when any of the files holds one of the values.
+func assertNotInFiles(t *testing.T, when string, values []string, files ...string) {
+	t.Helper()
+	var all []byte
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		all = append(all, b...)
+	}
+	if len(all) == 0 {
+		t.Fatalf("%s: no database files", when)
+	}
+	for _, v := range values {
+		if bytes.Contains(all, []byte(v)) {
+			t.Errorf("%s: the database files hold %q in clear", when, v)
+		}
+	}
+}
+
+// assertNotInTables reads every column of every table of the SQLite
+// database at path and fails when one holds one of the values.
+func assertNotInTables(t *testing.T, path string, values []string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	tables, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'table'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for tables.Next() {
+		var n string
+		if err := tables.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, n)
+	}
+	tables.Close()
+	var dump strings.Builder
+	for _, n := range names {
+		rows, err := db.Query(`SELECT * FROM "` + n + `"`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range vals {
+				if b, ok := v.([]byte); ok {
+					v = string(b)
+				}
+				fmt.Fprintf(&dump, "%s: %v\n", n, v)
+			}
+		}
+		rows.Close()
+	}
+	if !strings.Contains(dump.String(), "sealed:v1:") {
+		t.Fatalf("the tables hold no sealed value:\n%s", dump.String())
+	}
+	for _, v := range values {
+		if strings.Contains(dump.String(), v) {
+			t.Errorf("a table holds %q in clear", v)
+		}
+	}
+}
