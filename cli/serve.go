@@ -20,6 +20,7 @@ import (
 	"github.com/hookd/hookd/delivery"
 	"github.com/hookd/hookd/egress"
 	"github.com/hookd/hookd/httpapi"
+	"github.com/hookd/hookd/postgres"
 	"github.com/hookd/hookd/seal"
 	"github.com/hookd/hookd/sqlite"
 )
@@ -103,11 +104,18 @@ func serve(ctx context.Context, c serveConfig, out, errOut io.Writer) error {
 	if err := os.MkdirAll(c.data, 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
-	unlock, err := lockDataDir(c.data)
-	if err != nil {
-		return err
+	if c.lease <= hookd.MaxTimeoutSeconds*time.Second && !c.dev {
+		return usageError("--lease %s: must exceed the longest webhook timeout (%ds), or an attempt may outlive its lease and be sent twice (shorter leases are for tests, with --dev)", c.lease, hookd.MaxTimeoutSeconds)
 	}
-	defer unlock()
+	if c.database == "" {
+		// One process owns an SQLite database; processes that share
+		// PostgreSQL may share a data directory too.
+		unlock, err := lockDataDir(c.data)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+	}
 
 	adminKey, err := loadAdminKey(c.data, out)
 	if err != nil {
@@ -123,7 +131,7 @@ func serve(ctx context.Context, c serveConfig, out, errOut io.Writer) error {
 	case c.database == "":
 		store, err = sqlite.Open(ctx, filepath.Join(c.data, "hookd.db"))
 	case strings.HasPrefix(c.database, "postgres://"), strings.HasPrefix(c.database, "postgresql://"):
-		return usageError("--database %s: PostgreSQL is not supported yet; leave --database empty for the embedded SQLite", redactURL(c.database))
+		store, err = postgres.Open(ctx, postgres.Config{URL: c.database, Logger: logger})
 	default:
 		return usageError("--database %q: use a postgres:// URL, or leave it empty for the embedded SQLite", redactURL(c.database))
 	}
@@ -146,6 +154,7 @@ func serve(ctx context.Context, c serveConfig, out, errOut io.Writer) error {
 		HeaderPrefix:     c.headerPrefix,
 		Version:          version(),
 		Logger:           logger,
+		Lease:            c.lease,
 		Dial:             (&egress.Dialer{Policy: policy}).DialContext,
 		RequireTLSVerify: !insecureTLS,
 	})

@@ -37,8 +37,11 @@ type Config struct {
 	// that nobody announced (retries scheduled by another process).
 	// Defaults to 1s. Notify wakes it sooner.
 	PollInterval time.Duration
-	// Lease is how long a claimed delivery stays reserved; it must exceed
-	// the longest webhook timeout. Defaults to 3m.
+	// Lease is how long a claimed delivery stays reserved. It should
+	// exceed the longest webhook timeout (MaxTimeoutSeconds): an attempt
+	// that outlives its lease may be sent again by another process sharing
+	// the store, and New logs a warning when it does not. Defaults to 3m;
+	// under 1s is an error.
 	Lease time.Duration
 	// DisableAfter disables a webhook whose attempts have all failed for
 	// this long. Defaults to 5 days; negative means never.
@@ -92,8 +95,8 @@ func (c Config) WithDefaults() (Config, error) {
 	if c.Lease <= 0 {
 		c.Lease = 3 * time.Minute
 	}
-	if c.Lease <= hookd.MaxTimeoutSeconds*time.Second {
-		return c, fmt.Errorf("delivery: Config.Lease (%s) must exceed the longest webhook timeout (%ds)", c.Lease, hookd.MaxTimeoutSeconds)
+	if c.Lease < time.Second {
+		return c, fmt.Errorf("delivery: Config.Lease (%s) must be at least 1s and should exceed the longest webhook timeout (%ds)", c.Lease, hookd.MaxTimeoutSeconds)
 	}
 	if c.DisableAfter == 0 {
 		c.DisableAfter = 5 * 24 * time.Hour
@@ -134,6 +137,7 @@ type Engine struct {
 	claimerDone chan struct{}
 	workersDone sync.WaitGroup
 	recorderEnd chan struct{}
+	giveUp      chan struct{} // closed by Stop past its deadline: the recorder stops retrying
 	startOnce   sync.Once
 	stopOnce    sync.Once
 }
@@ -162,6 +166,11 @@ func New(cfg Config) (*Engine, error) {
 		hooks:       map[string]*hookState{},
 		claimerDone: make(chan struct{}),
 		recorderEnd: make(chan struct{}),
+		giveUp:      make(chan struct{}),
+	}
+	if cfg.Lease <= hookd.MaxTimeoutSeconds*time.Second {
+		cfg.Logger.Warn("the delivery lease is not longer than the longest webhook timeout: an attempt to a slow webhook may be sent twice",
+			"lease", cfg.Lease, "max_timeout", hookd.MaxTimeoutSeconds*time.Second)
 	}
 	return e, nil
 }
@@ -177,6 +186,7 @@ func (e *Engine) Start(ctx context.Context) error {
 			e.workersDone.Add(1)
 			go e.workLoop()
 		}
+		e.subscribeDue()
 		go e.claimLoop()
 	})
 	return nil
@@ -215,10 +225,35 @@ func (e *Engine) Stop(ctx context.Context) {
 			<-done
 		}
 		close(e.records)
-		<-e.recorderEnd
+		select {
+		case <-e.recorderEnd:
+		case <-ctx.Done():
+			close(e.giveUp) // one more try per batch, then the leases run out
+			<-e.recorderEnd
+		}
 		e.release(back)
 		e.abandon()
 	})
+}
+
+// subscribeDue makes the store's announcements of due deliveries, when it
+// makes any (hookd.DueNotifier: deliveries that other processes published,
+// retried or handed back), wake the engine until it stops claiming.
+func (e *Engine) subscribeDue() {
+	n, ok := e.cfg.Store.(hookd.DueNotifier)
+	if !ok {
+		return
+	}
+	due, err := n.SubscribeDue(e.claimCtx)
+	if err != nil {
+		e.cfg.Logger.Warn("subscribe to due deliveries: polling only", "every", e.cfg.PollInterval, "err", err)
+		return
+	}
+	go func() {
+		for range due {
+			e.Notify()
+		}
+	}()
 }
 
 // Notify tells the engine that deliveries may be due now. It never blocks.
@@ -369,22 +404,32 @@ func (e *Engine) workLoop() {
 	e.release(back)
 }
 
-// waitRate holds an attempt back until the webhook's rate limit allows it.
+// waitRate holds an attempt back until the webhook's rate limit allows it:
+// until the send slot the store reserved for the claim, when it did, or
+// else by this engine's own spacing of the webhook's requests.
 func (e *Engine) waitRate(c *hookd.Claim) {
-	if c.Webhook.RateLimit == nil {
+	var d time.Duration
+	switch {
+	case !c.NotBefore.IsZero():
+		// The store reserved this send slot for every process that shares
+		// it (hookd.Claim.NotBefore).
+		d = c.NotBefore.Sub(e.cfg.Now())
+	case c.Webhook.RateLimit == nil:
 		return
+	default:
+		gap := time.Duration(float64(time.Second) / *c.Webhook.RateLimit)
+		e.mu.Lock()
+		st := e.hooks[c.Delivery.WebhookID]
+		now := time.Now()
+		at := now
+		if st.nextSend.After(now) {
+			at = st.nextSend
+		}
+		st.nextSend = at.Add(gap)
+		e.mu.Unlock()
+		d = at.Sub(now)
 	}
-	gap := time.Duration(float64(time.Second) / *c.Webhook.RateLimit)
-	e.mu.Lock()
-	st := e.hooks[c.Delivery.WebhookID]
-	now := time.Now()
-	at := now
-	if st.nextSend.After(now) {
-		at = st.nextSend
-	}
-	st.nextSend = at.Add(gap)
-	e.mu.Unlock()
-	if d := at.Sub(now); d > 0 {
+	if d > 0 {
 		t := time.NewTimer(d)
 		select {
 		case <-t.C:
@@ -477,9 +522,11 @@ func (e *Engine) recordLoop() {
 	}
 }
 
-// write stores a batch of records, trying again while the store fails. A
-// batch it cannot write is dropped: its leases run out and the deliveries
-// are sent again (at least once).
+// write stores a batch of records, trying again while the store fails: as
+// long as the store is unavailable (EUNAVAILABLE: the database restarts or
+// cannot be reached), else 10 times; once Stop's deadline has passed, each
+// batch gets one try. A batch it cannot write is dropped: its leases run
+// out and the deliveries are sent again (at least once).
 func (e *Engine) write(batch []hookd.AttemptRecord) {
 	backoff := 50 * time.Millisecond
 	for try := 1; ; try++ {
@@ -490,10 +537,21 @@ func (e *Engine) write(batch []hookd.AttemptRecord) {
 			return
 		}
 		e.cfg.Logger.Error("record attempts", "count", len(batch), "try", try, "err", err)
-		if try == 10 {
+		// While the database is unreachable, keep the batch: the leases
+		// may run out meanwhile, and the deliveries be sent again, but the
+		// log keeps every attempt that was made. Other errors get 10 tries.
+		if try >= 10 && hookd.ErrorCode(err) != hookd.EUNAVAILABLE {
+			e.cfg.Logger.Error("record attempts: giving up; the deliveries will be sent again when their leases run out", "count", len(batch))
 			return
 		}
-		time.Sleep(backoff)
+		t := time.NewTimer(backoff)
+		select {
+		case <-t.C:
+		case <-e.giveUp:
+			t.Stop()
+			e.cfg.Logger.Error("record attempts: giving up at shutdown; the deliveries will be sent again when their leases run out", "count", len(batch))
+			return
+		}
 		backoff = min(2*backoff, 5*time.Second)
 	}
 }

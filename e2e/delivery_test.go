@@ -18,10 +18,12 @@ import (
 // TestFanOut publishes a mix of events to three webhooks with different
 // patterns and channels: each receiver gets exactly its events, once each,
 // signed.
-func TestFanOut(t *testing.T) {
+func TestFanOut(t *testing.T) { forEachEngine(t, testFanOut) }
+
+func testFanOut(t *testing.T, engine storeEngine) {
 	t.Parallel()
 	ctx := context.Background()
-	s := startServer(t, serverOptions{})
+	s := startServer(t, serverOptions{engine: engine})
 	ws := s.setup(t, "ticket.created", "ticket.closed", "user.signup")
 
 	all, tickets, signups := newReceiver(t, nil), newReceiver(t, nil), newReceiver(t, nil)
@@ -110,10 +112,12 @@ func publishOne(t *testing.T, s *server, ws, whk string) string {
 	return ""
 }
 
-func TestRetries(t *testing.T) {
+func TestRetries(t *testing.T) { forEachEngine(t, testRetries) }
+
+func testRetries(t *testing.T, engine storeEngine) {
 	t.Parallel()
 	ctx := context.Background()
-	s := startServer(t, serverOptions{})
+	s := startServer(t, serverOptions{engine: engine})
 	ws := s.setup(t, "order.paid")
 	short := []string{"100ms", "200ms"}
 
@@ -285,11 +289,13 @@ func TestRetries(t *testing.T) {
 
 // TestDefaultScheduleMovedClock walks a webhook with the production retry
 // schedule (about 28 hours) through all eight attempts by moving the clock.
-func TestDefaultScheduleMovedClock(t *testing.T) {
+func TestDefaultScheduleMovedClock(t *testing.T) { forEachEngine(t, testDefaultScheduleMovedClock) }
+
+func testDefaultScheduleMovedClock(t *testing.T, engine storeEngine) {
 	t.Parallel()
 	ctx := context.Background()
 	clock := &fakeClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-	s := startServer(t, serverOptions{now: clock.Now})
+	s := startServer(t, serverOptions{now: clock.Now, engine: engine})
 	ws := s.setup(t, "order.paid")
 	rc := newReceiver(t, func(int, http.ResponseWriter, *http.Request) int { return 500 })
 	w, err := s.admin.CreateWebhook(ctx, ws, client.WebhookInput{URL: rc.URL})
@@ -339,10 +345,12 @@ func itoa(n int) string {
 
 // TestIsolation: one webhook that never answers (until its timeout) and
 // nine healthy ones; the healthy ones still get their deliveries promptly.
-func TestIsolation(t *testing.T) {
+func TestIsolation(t *testing.T) { forEachEngine(t, testIsolation) }
+
+func testIsolation(t *testing.T, engine storeEngine) {
 	t.Parallel()
 	ctx := context.Background()
-	s := startServer(t, serverOptions{perWebhook: 8})
+	s := startServer(t, serverOptions{perWebhook: 8, engine: engine})
 	ws := s.setup(t, "order.paid")
 	stuck := make(chan struct{})
 	hang := newReceiver(t, func(_ int, _ http.ResponseWriter, r *http.Request) int {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"testing"
@@ -19,7 +18,6 @@ import (
 	"github.com/hookd/hookd/httpapi"
 	"github.com/hookd/hookd/seal"
 	"github.com/hookd/hookd/signature"
-	"github.com/hookd/hookd/sqlite"
 )
 
 const adminKey = "hk_admin_e2e_test_key_0123456789"
@@ -57,14 +55,15 @@ type server struct {
 type serverOptions struct {
 	now        func() time.Time
 	perWebhook int
+	engine     storeEngine // "": SQLite
 }
 
-// startServer runs hookd on 127.0.0.1 with a fresh SQLite file, stopped
-// when the test ends.
+// startServer runs hookd on 127.0.0.1 with a fresh store of opts.engine (a
+// SQLite file by default), stopped when the test ends.
 func startServer(t *testing.T, opts serverOptions) *server {
 	t.Helper()
 	ctx := context.Background()
-	inner, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "hookd.db"))
+	inner, err := openStore(t, opts.engine)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -223,7 +223,12 @@ func reserveSlots(ctx context.Context, tx pgx.Tx, hooks []*dueHook, now, leaseUn
 		if sl.next.After(now) {
 			h.start = sl.next
 		}
-		last := leaseUntil.Add(-h.timeout) // the latest start that ends within the lease
+		// The latest start that ends within the lease; with a lease
+		// shorter than the timeout, the slots due now.
+		last := leaseUntil.Add(-h.timeout)
+		if last.Before(now) {
+			last = now
+		}
 		switch {
 		case h.start.After(last):
 			h.allowed = 0

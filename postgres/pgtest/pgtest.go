@@ -54,7 +54,15 @@ func Schema(t testing.TB) string {
 	name := newName(t)
 	admin(t, base, `CREATE SCHEMA `+name)
 	t.Cleanup(func() { admin(t, base, `DROP SCHEMA IF EXISTS `+name+` CASCADE`) })
-	return WithParam(t, base, "search_path", name)
+	return fast(t, WithParam(t, base, "search_path", name))
+}
+
+// fast makes the sessions of URL u commit without waiting for the WAL to
+// reach the disk (synchronous_commit=off): the tests check hookd, not the
+// server's durability across its own crashes, and many of them share one
+// server. A commit is still atomic and visible to every session at once.
+func fast(t testing.TB, u string) string {
+	return WithParam(t, u, "synchronous_commit", "off")
 }
 
 // Database creates a database of its own for t on the test server and
@@ -66,7 +74,7 @@ func Database(t testing.TB) string {
 	name := newName(t)
 	admin(t, base, `CREATE DATABASE `+name)
 	t.Cleanup(func() { admin(t, base, `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`) })
-	return WithDatabase(t, base, name)
+	return fast(t, WithDatabase(t, base, name))
 }
 
 // WithDatabase returns the URL u naming database name instead of its own.
