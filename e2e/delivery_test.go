@@ -118,11 +118,13 @@ func testRetries(t *testing.T, engine storeEngine) {
 	t.Parallel()
 	ctx := context.Background()
 	s := startServer(t, serverOptions{engine: engine})
-	ws := s.setup(t, "order.paid")
 	short := []string{"100ms", "200ms"}
 
 	t.Run("fails twice then succeeds", func(t *testing.T) {
 		t.Parallel()
+		// A workspace each: the events of the subtests beside it must not
+		// reach this one's receiver, which counts requests.
+		ws := s.setup(t, "order.paid")
 		rc := newReceiver(t, func(n int, _ http.ResponseWriter, _ *http.Request) int {
 			if n <= 2 {
 				return 500
@@ -155,6 +157,7 @@ func testRetries(t *testing.T, engine storeEngine) {
 
 	t.Run("always fails, then manual retry and recover", func(t *testing.T) {
 		t.Parallel()
+		ws := s.setup(t, "order.paid")
 		var healthy atomic.Bool
 		rc := newReceiver(t, func(int, http.ResponseWriter, *http.Request) int {
 			if healthy.Load() {
@@ -201,6 +204,7 @@ func testRetries(t *testing.T, engine storeEngine) {
 
 	t.Run("410 disables the webhook", func(t *testing.T) {
 		t.Parallel()
+		ws := s.setup(t, "order.paid")
 		rc := newReceiver(t, func(int, http.ResponseWriter, *http.Request) int { return http.StatusGone })
 		w, err := s.admin.CreateWebhook(ctx, ws, client.WebhookInput{URL: rc.URL, RetrySchedule: short})
 		if err != nil {
@@ -236,6 +240,7 @@ func testRetries(t *testing.T, engine storeEngine) {
 
 	t.Run("a timeout is recorded as such", func(t *testing.T) {
 		t.Parallel()
+		ws := s.setup(t, "order.paid")
 		release := make(chan struct{})
 		rc := newReceiver(t, func(_ int, _ http.ResponseWriter, r *http.Request) int {
 			select {
@@ -267,6 +272,7 @@ func testRetries(t *testing.T, engine storeEngine) {
 
 	t.Run("Retry-After is honoured", func(t *testing.T) {
 		t.Parallel()
+		ws := s.setup(t, "order.paid")
 		rc := newReceiver(t, func(n int, w http.ResponseWriter, _ *http.Request) int {
 			if n == 1 {
 				w.Header().Set("Retry-After", "1")
