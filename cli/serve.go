@@ -69,7 +69,7 @@ func runServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 	fs := newFlagSet("serve", serveUsage, errOut)
 	fs.StringVar(&c.addr, "addr", ":8080", "address to listen on")
 	fs.StringVar(&c.data, "data", "./hookd-data", "data directory: the SQLite database, the admin key, the encryption key")
-	fs.StringVar(&c.database, "database", "", "database URL; empty for the embedded SQLite in the data directory")
+	fs.StringVar(&c.database, "database", "", "database URL: postgres://… for PostgreSQL, which several hookd processes may share; empty for the embedded SQLite in the data directory")
 	fs.BoolVar(&c.dev, "dev", false, "development mode: allow http:// webhook URLs, private addresses and tls_verify false")
 	fs.BoolVar(&c.allowHTTP, "allow-http", false, "allow http:// webhook URLs outside --dev")
 	fs.Var(&c.allowPrivate, "allow-private", "CIDR ranges or addresses, comma-separated, that webhooks may reach although they are not public (such as 10.0.0.0/8,127.0.0.1)")

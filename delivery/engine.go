@@ -29,7 +29,8 @@ type Config struct {
 	Workers int
 	// PerWebhook caps the attempts in flight to one webhook. Defaults to 32,
 	// and is at most Workers/2, so that one slow endpoint never takes the
-	// whole pool.
+	// whole pool. It is this engine's cap: processes that share a store
+	// each have their own.
 	PerWebhook int
 	// ClaimBatch is the most deliveries claimed in one query. Defaults to 512.
 	ClaimBatch int
