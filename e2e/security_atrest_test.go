@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/hookd/hookd/client"
+	"github.com/hookd/hookd/postgres/pgtest"
+	"github.com/jackc/pgx/v5"
 	_ "modernc.org/sqlite" // database/sql driver "sqlite", to read the file as a thief would
 )
 
@@ -26,22 +28,64 @@ const (
 	atRestHeader2 = "at-rest-api-key-value-51d0e8"
 )
 
-// TestSecretsAtRest runs the real binary, gives it signing secrets (at
-// creation and by rotation), credential headers and idempotent creations
-// (whose saved answers hold a new API key and a signing secret), lets a
-// delivery go out with them, then reads the SQLite database, its WAL and
-// shared memory byte for byte and every column of every table with SQL:
-// none of those values is there in clear. The receiver got them all, so
-// hookd itself still reads them.
+// TestSecretsAtRest runs the real binary on SQLite, gives it secrets (see
+// giveSecrets), then reads the database, its WAL and shared memory byte for
+// byte and every column of every table with SQL: none of those values is
+// there in clear.
 func TestSecretsAtRest(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the real binary; skipped with -short")
 	}
 	t.Parallel()
-	ctx := context.Background()
 	data := t.TempDir()
+	p, clear := giveSecrets(t, data)
+	path := filepath.Join(data, "hookd.db")
+	assertNotInFiles(t, "while running", clear, path, path+"-wal", path+"-shm")
+	stopProcess(t, p)
+	assertNotInFiles(t, "after shutdown", clear, path, path+"-wal", path+"-shm")
+	assertNotInTables(t, path, clear)
+}
+
+// TestSecretsAtRestPostgres does the same on PostgreSQL (when
+// HOOKD_TEST_DATABASE_URL names a server): every row of every table of
+// hookd's schema, as text, holds none of the secrets in clear.
+func TestSecretsAtRestPostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the real binary; skipped with -short")
+	}
+	t.Parallel()
+	dbURL := pgtest.Schema(t)
+	p, clear := giveSecrets(t, t.TempDir(), "--database", dbURL)
+	db := openTestDB(t, dbURL)
+	var dump strings.Builder
+	for _, table := range db.strings(`SELECT table_name::text FROM information_schema.tables
+		WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1`) {
+		for _, row := range db.strings(`SELECT t::text FROM ` + pgx.Identifier{table}.Sanitize() + ` t`) {
+			fmt.Fprintf(&dump, "%s: %s\n", table, row)
+		}
+	}
+	stopProcess(t, p)
+	if !strings.Contains(dump.String(), "sealed:v1:") || !strings.Contains(dump.String(), "whk_") {
+		t.Fatalf("the tables hold no sealed webhook:\n%s", dump.String())
+	}
+	for _, v := range clear {
+		if strings.Contains(dump.String(), v) {
+			t.Errorf("a table holds %q in clear", v)
+		}
+	}
+}
+
+// giveSecrets starts hookd serve on data with the flags extra, gives it
+// signing secrets (at creation and by rotation), credential headers and
+// idempotent creations (whose saved answers hold a new API key and a
+// signing secret), and lets a delivery go out with them: the receiver got
+// them all, so hookd itself still reads them. It returns the process and
+// the values that must never reach the database in clear.
+func giveSecrets(t *testing.T, data string, extra ...string) (*process, []string) {
+	t.Helper()
+	ctx := context.Background()
 	rc := newReceiver(t, nil)
-	p := startProcess(t, data, "--dev=false", "--allow-http", "--allow-private", "127.0.0.1/32")
+	p := startProcess(t, data, append([]string{"--dev=false", "--allow-http", "--allow-private", "127.0.0.1/32"}, extra...)...)
 	admin := client.New(p.URL, adminKey)
 
 	ws, err := admin.CreateWorkspace(ctx, client.WorkspaceInput{Name: "at rest"})
@@ -103,11 +147,7 @@ func TestSecretsAtRest(t *testing.T) {
 		raw, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(sec, "whsec_"))
 		clear = append(clear, strings.TrimPrefix(sec, "whsec_"), string(raw))
 	}
-	path := filepath.Join(data, "hookd.db")
-	assertNotInFiles(t, "while running", clear, path, path+"-wal", path+"-shm")
-	stopProcess(t, p)
-	assertNotInFiles(t, "after shutdown", clear, path, path+"-wal", path+"-shm")
-	assertNotInTables(t, path, clear)
+	return p, clear
 }
 
 // assertNotInFiles fails when any of the files holds one of the values.
