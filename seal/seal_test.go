@@ -326,3 +326,35 @@ func TestPlainValuesFromBefore(t *testing.T) {
 		t.Errorf("after an update the row holds %+v; want sealed values", raw)
 	}
 }
+
+// notifier is a store that announces due deliveries.
+type notifier struct {
+	hookd.Store
+	ch chan struct{}
+}
+
+func (n *notifier) SubscribeDue(context.Context) (<-chan struct{}, error) { return n.ch, nil }
+
+// TestKeepsDueNotifier: wrapping a store that announces due deliveries
+// keeps the announcements, so that the engine still wakes at once; a
+// store without them gains none.
+func TestKeepsDueNotifier(t *testing.T) {
+	t.Parallel()
+	keys := keyring(t, seal.GenerateKey())
+	inner := &notifier{ch: make(chan struct{})}
+	n, ok := seal.New(inner, keys, nil).(hookd.DueNotifier)
+	if !ok {
+		t.Fatal("the wrapped store lost hookd.DueNotifier")
+	}
+	if ch, err := n.SubscribeDue(t.Context()); err != nil || ch != (<-chan struct{})(inner.ch) {
+		t.Errorf("SubscribeDue = %v, %v; want the wrapped store's", ch, err)
+	}
+	plain, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "hookd.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Close()
+	if _, ok := seal.New(plain, keys, nil).(hookd.DueNotifier); ok {
+		t.Error("a store without hookd.DueNotifier gained one")
+	}
+}
