@@ -367,7 +367,7 @@ func testIsolation(t *testing.T, engine storeEngine) {
 		return 200
 	})
 	t.Cleanup(func() { close(stuck) })
-	if _, err := s.admin.CreateWebhook(ctx, ws, client.WebhookInput{URL: hang.URL, TimeoutSeconds: 30}); err != nil {
+	if _, err := s.admin.CreateWebhook(ctx, ws, client.WebhookInput{URL: hang.URL, TimeoutSeconds: 60}); err != nil {
 		t.Fatal(err)
 	}
 	var healthy []*receiver
@@ -388,8 +388,10 @@ func testIsolation(t *testing.T, engine storeEngine) {
 		t.Fatal(err)
 	}
 	// 2,700 healthy deliveries, with the stuck webhook holding 8 attempts
-	// open for 30 s: they must all arrive well before its first timeout.
-	waitFor(t, 15*time.Second, "the healthy webhooks to get every event", func() bool {
+	// open for 60 s: they must all arrive well before its first timeout
+	// (under a second here; the bound leaves room for -race on a busy
+	// machine, which slows this path about 16 times).
+	waitFor(t, 45*time.Second, "the healthy webhooks to get every event", func() bool {
 		for _, rc := range healthy {
 			if rc.count() < events {
 				return false
