@@ -160,3 +160,24 @@ func TestValidateWebhook(t *testing.T) {
 		}
 	}
 }
+
+// TestFreeTextRefusesNUL: NUL cannot be stored by PostgreSQL, so neither
+// engine is given it.
+func TestFreeTextRefusesNUL(t *testing.T) {
+	t.Parallel()
+	w := &hookd.Webhook{URL: "https://example.com/hook", Name: "a\x00b"}
+	hookd.ApplyWebhookDefaults(w, nil)
+	if err := hookd.ValidateWebhook(w, nil); err == nil || !strings.Contains(err.Error(), "NUL") {
+		t.Errorf("webhook name with NUL: %v; want refused", err)
+	}
+	if err := hookd.ValidateWorkspace(&hookd.Workspace{Name: "x\x00"}); err == nil {
+		t.Error("workspace name with NUL: valid; want refused")
+	}
+	if err := hookd.ValidateEventType(&hookd.EventType{Name: "a.b", Description: "\x00"}); err == nil {
+		t.Error("event type description with NUL: valid; want refused")
+	}
+	e := &hookd.Event{Type: "a.b", Payload: []byte(`{}`), IdempotencyKey: "k\x00"}
+	if err := hookd.ValidateEvent(e, []string{"a.b"}, 0); err == nil {
+		t.Error("idempotency key with NUL: valid; want refused")
+	}
+}

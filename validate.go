@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Input limits.
@@ -59,11 +60,11 @@ func ValidateWebhook(w *Webhook, catalogue []string) error {
 	add := func(field, format string, args ...any) {
 		errs = append(errs, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 	}
-	if len(w.Name) > MaxNameLength {
-		add("name", "must be at most %d characters", MaxNameLength)
+	if msg := checkText(w.Name, MaxNameLength); msg != "" {
+		add("name", "%s", msg)
 	}
-	if len(w.Description) > MaxDescriptionLength {
-		add("description", "must be at most %d characters", MaxDescriptionLength)
+	if msg := checkText(w.Description, MaxDescriptionLength); msg != "" {
+		add("description", "%s", msg)
 	}
 	if msg := checkURL(w.URL); msg != "" {
 		add("url", "%s", msg)
@@ -237,6 +238,8 @@ func ValidateEvent(e *Event, catalogue []string, maxPayload int) error {
 	}
 	if len(e.IdempotencyKey) > 255 {
 		add("idempotency_key", "must be at most 255 characters")
+	} else if msg := checkText(e.IdempotencyKey, 255); msg != "" {
+		add("idempotency_key", "%s", msg)
 	}
 	return Invalid(errs)
 }
@@ -247,8 +250,8 @@ func ValidateEventType(et *EventType) error {
 	if !ValidEventTypeName(et.Name) {
 		errs = append(errs, FieldError{Field: "name", Message: "must be [a-zA-Z0-9_] parts joined by dots, such as ticket.created"})
 	}
-	if len(et.Description) > MaxDescriptionLength {
-		errs = append(errs, FieldError{Field: "description", Message: fmt.Sprintf("must be at most %d characters", MaxDescriptionLength)})
+	if msg := checkText(et.Description, MaxDescriptionLength); msg != "" {
+		errs = append(errs, FieldError{Field: "description", Message: msg})
 	}
 	return Invalid(errs)
 }
@@ -256,8 +259,8 @@ func ValidateEventType(et *EventType) error {
 // ValidateWorkspace checks a workspace.
 func ValidateWorkspace(ws *Workspace) error {
 	var errs []FieldError
-	if strings.TrimSpace(ws.Name) == "" || len(ws.Name) > MaxNameLength {
-		errs = append(errs, FieldError{Field: "name", Message: fmt.Sprintf("is required, at most %d characters", MaxNameLength)})
+	if msg := checkText(ws.Name, MaxNameLength); strings.TrimSpace(ws.Name) == "" || msg != "" {
+		errs = append(errs, FieldError{Field: "name", Message: fmt.Sprintf("is required: text of at most %d characters, without NUL", MaxNameLength)})
 	}
 	if ws.Settings.MaxWebhooks < 0 {
 		errs = append(errs, FieldError{Field: "settings.max_webhooks", Message: "must be 0 (no cap) or more"})
@@ -321,4 +324,19 @@ func ApplyWebhookDefaults(w *Webhook, d *WebhookDefaults) {
 	if w.Status == "" {
 		w.Status = WebhookActive
 	}
+}
+
+// checkText says what is wrong with a free-text field: too long, not UTF-8,
+// or holding NUL (which PostgreSQL cannot store, so neither engine takes
+// it); "" when it is fine.
+func checkText(s string, max int) string {
+	switch {
+	case len(s) > max:
+		return fmt.Sprintf("must be at most %d characters", max)
+	case !utf8.ValidString(s):
+		return "must be UTF-8 text"
+	case strings.ContainsRune(s, 0):
+		return "must not contain NUL characters"
+	}
+	return ""
 }
