@@ -84,14 +84,17 @@ func (s *Store) ClaimDue(ctx context.Context, r hookd.ClaimRequest) ([]hookd.Cla
 			exclude[id] = true
 		}
 	}
-	c := claimer{s: s, now: micros(r.Now), leaseUntil: micros(r.LeaseUntil)}
-	// A claim writes nothing (leases are in memory), so its commit costs no
-	// fsync. It still runs on the writer connection: claims and records are
-	// then one at a time, and a record's leases end after its commit, so no
-	// claim sees a delivery unleased while its record is not yet visible.
-	// (Claims on the reader pool, beside the writer, measured no faster on
-	// two cores.)
-	err := s.write(ctx, "claim deliveries", func(ctx context.Context, tx *sql.Tx) error {
+	// A claim writes nothing (leases are in memory), so it runs on the
+	// reader pool and never waits for the writer's fsyncs. It copies the
+	// leases before its snapshot begins: a lease that ends later is in the
+	// copy, and one that ended sooner ended after its record committed,
+	// which the snapshot then sees. Claims run one at a time, so none
+	// leases between another's copy and its snapshot.
+	s.claiming.Lock()
+	defer s.claiming.Unlock()
+	now := micros(r.Now)
+	c := claimer{s: s, now: now, leaseUntil: micros(r.LeaseUntil), held: s.leases.snapshot(now)}
+	err := s.read(ctx, "claim deliveries", func(ctx context.Context, tx *sql.Tx) error {
 		c.ctx, c.tx = ctx, tx
 		ids, err := c.dueWebhooks(exclude)
 		if err != nil || len(ids) == 0 {
@@ -146,6 +149,7 @@ type claimer struct {
 	tx              *sql.Tx
 	now, leaseUntil int64
 	claims          []hookd.Claim
+	held            map[string][]string // webhook id -> its leased deliveries, copied before the snapshot
 	due, hook       *sql.Stmt
 	webhooks        map[string]*hookd.Webhook
 }
@@ -153,7 +157,7 @@ type claimer struct {
 // dueWebhooks returns the ids of the active webhooks that have due
 // deliveries, in id order, without those excluded.
 func (c *claimer) dueWebhooks(exclude map[string]bool) ([]string, error) {
-	rows, err := c.tx.StmtContext(c.ctx, c.s.stmts.dueWebhooks).QueryContext(c.ctx, c.now)
+	rows, err := c.tx.StmtContext(c.ctx, c.s.claimStmts.dueWebhooks).QueryContext(c.ctx, c.now)
 	if err != nil {
 		return nil, err
 	}
@@ -174,11 +178,11 @@ func (c *claimer) dueWebhooks(exclude map[string]bool) ([]string, error) {
 // claim leases up to n due deliveries of one webhook and returns how many.
 func (c *claimer) claim(webhookID string, n int) (int, error) {
 	if c.due == nil {
-		c.due = c.tx.StmtContext(c.ctx, c.s.stmts.claimDue)
-		c.hook = c.tx.StmtContext(c.ctx, c.s.stmts.webhookByID)
+		c.due = c.tx.StmtContext(c.ctx, c.s.claimStmts.claimDue)
+		c.hook = c.tx.StmtContext(c.ctx, c.s.claimStmts.webhookByID)
 		c.webhooks = map[string]*hookd.Webhook{}
 	}
-	rows, err := c.due.QueryContext(c.ctx, webhookID, c.now, c.s.leases.held(webhookID, c.now), n)
+	rows, err := c.due.QueryContext(c.ctx, webhookID, c.now, idsJSON(c.held[webhookID]), n)
 	if err != nil {
 		return 0, err
 	}
@@ -207,6 +211,10 @@ func (c *claimer) claim(webhookID string, n int) (int, error) {
 		ids[i] = got[i].Delivery.ID
 	}
 	c.s.leases.take(webhookID, ids, c.leaseUntil)
+	if c.held == nil {
+		c.held = map[string][]string{}
+	}
+	c.held[webhookID] = append(c.held[webhookID], ids...)
 	w := c.webhooks[webhookID]
 	if w == nil {
 		w, err = scanWebhook(c.hook.QueryRowContext(c.ctx, webhookID))

@@ -9,9 +9,10 @@ import (
 // mode one process owns the database file (hookd serve locks the data
 // directory, and Open voids every lease a previous process left), so a lease
 // need not be written: keeping it here spares every claim a durable write
-// and its fsync. A lease is taken inside the claim's write transaction and
-// given up once the attempt's record has committed, both on the one writer
-// connection, so no claim sees a delivery unleased and still due.
+// and its fsync. A lease is taken by a claim (on the reader pool, one claim
+// at a time) and given up once the attempt's record has committed; a claim
+// copies the leases before its read snapshot begins, so no claim sees a
+// delivery unleased and still due.
 type leaseTable struct {
 	mu     sync.Mutex
 	byHook map[string]map[string]int64 // webhook id -> delivery id -> lease end (Unix µs)
@@ -55,25 +56,41 @@ func (l *leaseTable) release(ids []string) {
 	}
 }
 
-// held returns the deliveries of webhookID leased after now as a JSON array
-// of ids (for json_each), and forgets the leases that ran out.
-func (l *leaseTable) held(webhookID string, now int64) string {
+// snapshot returns the deliveries leased after now, by webhook, and
+// forgets the leases that ran out.
+func (l *leaseTable) snapshot(now int64) map[string][]string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	m := l.byHook[webhookID]
-	if len(m) == 0 {
+	out := make(map[string][]string, len(l.byHook))
+	for hook, m := range l.byHook {
+		ids := make([]string, 0, len(m))
+		for id, until := range m {
+			if until <= now {
+				delete(m, id)
+				delete(l.hookOf, id)
+				continue
+			}
+			ids = append(ids, id)
+		}
+		if len(m) == 0 {
+			delete(l.byHook, hook)
+			continue
+		}
+		out[hook] = ids
+	}
+	return out
+}
+
+// idsJSON writes ids as a JSON array (for json_each).
+func idsJSON(ids []string) string {
+	if len(ids) == 0 {
 		return "[]"
 	}
 	var b strings.Builder
-	b.Grow(len(m) * 32)
+	b.Grow(len(ids) * 32)
 	b.WriteByte('[')
-	for id, until := range m {
-		if until <= now {
-			delete(m, id)
-			delete(l.hookOf, id)
-			continue
-		}
-		if b.Len() > 1 {
+	for i, id := range ids {
+		if i > 0 {
 			b.WriteByte(',')
 		}
 		// Ids are hookd ids: letters, digits and '_', nothing to escape.
@@ -82,8 +99,5 @@ func (l *leaseTable) held(webhookID string, now int64) string {
 		b.WriteByte('"')
 	}
 	b.WriteByte(']')
-	if len(m) == 0 {
-		delete(l.byHook, webhookID)
-	}
 	return b.String()
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -27,10 +28,15 @@ type Store struct {
 	reader *sql.DB // read-only connections
 
 	stmts      statements
+	claimStmts claimStatements // the claim queries, prepared on the reader pool
 	publishing publishQueue
 
 	// claimTurn rotates the webhook ClaimDue starts with.
 	claimTurn atomic.Uint64
+	// claiming makes ClaimDue calls one at a time: each takes its copy of
+	// the leases before its snapshot, and no other claim may lease
+	// between the two.
+	claiming sync.Mutex
 	// leases are the delivery leases, in memory: one process owns the file.
 	leases leaseTable
 }
@@ -86,6 +92,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
+	if err := s.claimStmts.prepare(ctx, reader); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
 	s.publishing.start(s)
 	return s, nil
 }
@@ -138,6 +148,7 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) Close() error {
 	s.publishing.stop()
 	s.stmts.close()
+	s.claimStmts.close()
 	var errs []error
 	if s.reader != nil {
 		errs = append(errs, s.reader.Close())

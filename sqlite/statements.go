@@ -74,3 +74,40 @@ func (st *statements) close() {
 		}
 	}
 }
+
+// claimStatements are the claim queries, prepared on the reader pool: a
+// claim writes nothing (leases are in memory), so it need not wait for the
+// writer, which spends most of its time in the fsyncs of publishes and
+// records.
+type claimStatements struct {
+	dueWebhooks *sql.Stmt
+	webhookByID *sql.Stmt
+	claimDue    *sql.Stmt
+}
+
+func (st *claimStatements) prepare(ctx context.Context, db *sql.DB) error {
+	for _, s := range []struct {
+		p     **sql.Stmt
+		query string
+	}{
+		{&st.dueWebhooks, sqlDueWebhooks},
+		{&st.webhookByID, sqlWebhookByID},
+		{&st.claimDue, sqlClaimDue},
+	} {
+		stmt, err := db.PrepareContext(ctx, s.query)
+		if err != nil {
+			return fmt.Errorf("prepare %q: %w", s.query, err)
+		}
+		*s.p = stmt
+	}
+	return nil
+}
+
+func (st *claimStatements) close() {
+	for _, p := range []**sql.Stmt{&st.dueWebhooks, &st.webhookByID, &st.claimDue} {
+		if *p != nil {
+			(*p).Close()
+			*p = nil
+		}
+	}
+}
