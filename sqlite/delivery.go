@@ -69,26 +69,11 @@ func (s *Store) ListDeliveries(ctx context.Context, f hookd.DeliveryFilter) ([]h
 			q += ` AND created_at < ?`
 			args = append(args, micros(*f.Until))
 		}
-		if f.Cursor != "" {
-			q += ` AND id < ?`
-			args = append(args, f.Cursor)
-		}
-		q += ` ORDER BY id DESC LIMIT ?`
-		args = append(args, limit+1)
-		rows, err := tx.QueryContext(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		out = []hookd.Delivery{}
-		for rows.Next() {
-			d, err := scanDelivery(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, d)
-		}
-		return rows.Err()
+		var err error
+		out, err = readPage(ctx, tx, q, args, f.Page, func(row interface{ Scan(...any) error }) (hookd.Delivery, error) {
+			return scanDelivery(row)
+		})
+		return err
 	})
 	if err != nil {
 		return nil, "", err

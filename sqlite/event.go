@@ -483,29 +483,10 @@ func (s *Store) ListEvents(ctx context.Context, f hookd.EventFilter) ([]hookd.Ev
 			q += ` AND created_at < ?`
 			args = append(args, micros(*f.Until))
 		}
-		if f.Cursor != "" {
-			q += ` AND id < ?`
-			args = append(args, f.Cursor)
-		}
-		q += ` ORDER BY id DESC LIMIT ?`
-		args = append(args, limit+1)
-		rows, err := tx.QueryContext(ctx, q, args...)
-		if err != nil {
+		var err error
+		if out, err = readPage(ctx, tx, q, args, f.Page, scanEvent); err != nil {
 			return err
 		}
-		defer rows.Close()
-		out = []hookd.Event{}
-		for rows.Next() {
-			e, err := scanEvent(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, e)
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		rows.Close()
 		return fillDeliveries(ctx, tx, out[:min(len(out), limit)])
 	})
 	if err != nil {

@@ -305,6 +305,33 @@ func bool2int(b bool) int64 {
 	return 0
 }
 
+// readPage finishes q, a SELECT whose WHERE clause is written, for one page
+// newest first (ids sort by creation): it adds p's cursor, the order and
+// LIMIT limit+1, and scans each row with scan. cut then trims the extra row
+// and gives the next cursor.
+func readPage[T any](ctx context.Context, db querier, q string, args []any, p hookd.Page, scan func(row interface{ Scan(...any) error }) (T, error)) ([]T, error) {
+	if p.Cursor != "" {
+		q += ` AND id < ?`
+		args = append(args, p.Cursor)
+	}
+	q += ` ORDER BY id DESC LIMIT ?`
+	args = append(args, pageLimit(p)+1)
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // pageLimit returns p's limit with the default and the cap applied.
 func pageLimit(p hookd.Page) int {
 	switch {

@@ -159,28 +159,16 @@ func (s *Store) ListWebhooks(ctx context.Context, workspaceID string, p hookd.Pa
 		if err := workspaceExists(ctx, tx, workspaceID); err != nil {
 			return err
 		}
-		q := `SELECT ` + webhookColumns + ` FROM webhooks WHERE workspace_id = ?`
-		args := []any{workspaceID}
-		if p.Cursor != "" {
-			q += ` AND id < ?`
-			args = append(args, p.Cursor)
-		}
-		q += ` ORDER BY id DESC LIMIT ?`
-		args = append(args, limit+1)
-		rows, err := tx.QueryContext(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		out = []hookd.Webhook{}
-		for rows.Next() {
-			w, err := scanWebhook(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, *w)
-		}
-		return rows.Err()
+		var err error
+		out, err = readPage(ctx, tx, `SELECT `+webhookColumns+` FROM webhooks WHERE workspace_id = ?`, []any{workspaceID}, p,
+			func(row interface{ Scan(...any) error }) (hookd.Webhook, error) {
+				w, err := scanWebhook(row)
+				if err != nil {
+					return hookd.Webhook{}, err
+				}
+				return *w, nil
+			})
+		return err
 	})
 	if err != nil {
 		return nil, "", err

@@ -91,28 +91,8 @@ func (s *Store) Workspace(ctx context.Context, id string) (*hookd.Workspace, err
 // of the next page ("" after the last).
 func (s *Store) ListWorkspaces(ctx context.Context, p hookd.Page) ([]hookd.Workspace, string, error) {
 	limit := pageLimit(p)
-	q := `SELECT ` + workspaceColumns + ` FROM workspaces`
-	var args []any
-	if p.Cursor != "" {
-		q += ` WHERE id < ?`
-		args = append(args, p.Cursor)
-	}
-	q += ` ORDER BY id DESC LIMIT ?`
-	args = append(args, limit+1)
-	rows, err := s.reader.QueryContext(ctx, q, args...)
+	out, err := readPage(ctx, s.reader, `SELECT `+workspaceColumns+` FROM workspaces WHERE TRUE`, nil, p, scanWorkspace)
 	if err != nil {
-		return nil, "", wrap("list workspaces", err)
-	}
-	defer rows.Close()
-	out := []hookd.Workspace{}
-	for rows.Next() {
-		ws, err := scanWorkspace(rows)
-		if err != nil {
-			return nil, "", wrap("list workspaces", err)
-		}
-		out = append(out, ws)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, "", wrap("list workspaces", err)
 	}
 	out, next := cut(out, limit, func(ws hookd.Workspace) string { return ws.ID })
