@@ -541,16 +541,7 @@ func (s *Store) ListEvents(ctx context.Context, f hookd.EventFilter) ([]hookd.Ev
 		if f.Type != "" {
 			q += ` AND type = ` + a.add(f.Type)
 		}
-		if f.Since != nil {
-			q += ` AND created_at >= ` + a.add(*f.Since)
-		}
-		if f.Until != nil {
-			q += ` AND created_at < ` + a.add(*f.Until)
-		}
-		if f.Cursor != "" {
-			q += ` AND id < ` + a.add(f.Cursor)
-		}
-		q += ` ORDER BY id DESC LIMIT ` + a.add(limit+1)
+		q += a.page(f.Page, f.Since, f.Until)
 		rows, err := tx.Query(ctx, q, a...)
 		if err != nil {
 			return err

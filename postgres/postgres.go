@@ -386,3 +386,20 @@ func (a *args) add(v any) string {
 	*a = append(*a, v)
 	return fmt.Sprintf("$%d", len(*a))
 }
+
+// page returns the end of a list query newest first: the since (inclusive)
+// and until (exclusive) conditions where set, p's cursor, the order and
+// LIMIT n+1 (cut trims the extra row and gives the next cursor).
+func (a *args) page(p hookd.Page, since, until *time.Time) string {
+	var q string
+	if since != nil {
+		q += ` AND created_at >= ` + a.add(*since)
+	}
+	if until != nil {
+		q += ` AND created_at < ` + a.add(*until)
+	}
+	if p.Cursor != "" {
+		q += ` AND id < ` + a.add(p.Cursor)
+	}
+	return q + ` ORDER BY id DESC LIMIT ` + a.add(pageLimit(p)+1)
+}

@@ -61,14 +61,7 @@ func (s *Store) ListDeliveries(ctx context.Context, f hookd.DeliveryFilter) ([]h
 			q += ` AND event_type = ?`
 			args = append(args, f.EventType)
 		}
-		if f.Since != nil {
-			q += ` AND created_at >= ?`
-			args = append(args, micros(*f.Since))
-		}
-		if f.Until != nil {
-			q += ` AND created_at < ?`
-			args = append(args, micros(*f.Until))
-		}
+		q, args = createdBetween(q, args, f.Since, f.Until)
 		var err error
 		out, err = readPage(ctx, tx, q, args, f.Page, func(row interface{ Scan(...any) error }) (hookd.Delivery, error) {
 			return scanDelivery(row)

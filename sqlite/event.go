@@ -475,14 +475,7 @@ func (s *Store) ListEvents(ctx context.Context, f hookd.EventFilter) ([]hookd.Ev
 			q += ` AND type = ?`
 			args = append(args, f.Type)
 		}
-		if f.Since != nil {
-			q += ` AND created_at >= ?`
-			args = append(args, micros(*f.Since))
-		}
-		if f.Until != nil {
-			q += ` AND created_at < ?`
-			args = append(args, micros(*f.Until))
-		}
+		q, args = createdBetween(q, args, f.Since, f.Until)
 		var err error
 		if out, err = readPage(ctx, tx, q, args, f.Page, scanEvent); err != nil {
 			return err

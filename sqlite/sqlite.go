@@ -305,6 +305,20 @@ func bool2int(b bool) int64 {
 	return 0
 }
 
+// createdBetween adds to q the conditions of a list's since (inclusive) and
+// until (exclusive) filters, where they are set.
+func createdBetween(q string, args []any, since, until *time.Time) (string, []any) {
+	if since != nil {
+		q += ` AND created_at >= ?`
+		args = append(args, micros(*since))
+	}
+	if until != nil {
+		q += ` AND created_at < ?`
+		args = append(args, micros(*until))
+	}
+	return q, args
+}
+
 // readPage finishes q, a SELECT whose WHERE clause is written, for one page
 // newest first (ids sort by creation): it adds p's cursor, the order and
 // LIMIT limit+1, and scans each row with scan. cut then trims the extra row
