@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -17,13 +18,55 @@ import (
 // step over and the number of active webhooks, not the backlog. Leases are
 // kept in memory (leaseTable), so a claim writes nothing.
 const (
-	// sqlDueWebhooks lists the active webhooks that have a claimable
-	// delivery, with one probe of deliveries_due each, inside SQLite.
-	sqlDueWebhooks = `SELECT w.id FROM webhooks AS w INDEXED BY webhooks_active
-		WHERE w.status = 'active' AND EXISTS (
+	// sqlDueWebhooks lists the active webhooks with their workspace and
+	// cursor, and whether each has a delivery row due, with one probe of
+	// deliveries_due each.
+	sqlDueWebhooks = `SELECT w.id, w.workspace_id, w.cursor, EXISTS (
 			SELECT 1 FROM deliveries AS d INDEXED BY deliveries_due
 			WHERE d.webhook_id = w.id AND d.status = 'pending' AND d.next_attempt_at <= ?)
-		ORDER BY w.id`
+		FROM webhooks AS w INDEXED BY webhooks_active
+		WHERE w.status = 'active' ORDER BY w.id`
+	// sqlQueuedEvents reads the events of workspace ?1 after seq ?3 that
+	// fan out to webhook ?2, in seq order, up to ?4, each with the
+	// webhook's place in its fanout: the spaces before it.
+	sqlQueuedEvents = `SELECT seq, id, type, created_at, length(before) - length(replace(before, ' ', ''))
+		FROM (SELECT seq, id, type, created_at, substr(fanout, 1, instr(' ' || fanout || ' ', ' ' || ?2 || ' ') - 1) AS before
+			FROM events INDEXED BY events_queue
+			WHERE workspace_id = ?1 AND seq > ?3 AND fanout IS NOT NULL
+				AND instr(' ' || fanout || ' ', ' ' || ?2 || ' ') > 0
+			ORDER BY seq LIMIT ?4)`
+	// sqlLastQueued is the last seq of a workspace's events with a fanout.
+	sqlLastQueued = `SELECT max(seq) FROM events INDEXED BY events_queue WHERE workspace_id = ? AND fanout IS NOT NULL`
+	// sqlPayloads reads the payloads of the events in the JSON array.
+	sqlPayloads = `SELECT id, payload FROM events WHERE id IN (SELECT value FROM json_each(?))`
+	// sqlWrittenOf returns which of the ids in the JSON array have a row.
+	sqlWrittenOf = `SELECT id FROM deliveries WHERE id IN (SELECT value FROM json_each(?))`
+	// sqlWriteQueued writes the row of a queued delivery at its first
+	// record: the delivery of event ?8 to webhook ?7 when that event fans
+	// out to it, with the record's outcome; when the row was written
+	// meanwhile (a retry by hand, a disable), it applies the record as
+	// sqlRecordDelivery does.
+	sqlWriteQueued = `INSERT INTO deliveries (id, workspace_id, event_id, webhook_id, event_type, status,
+		attempts, scheduled_attempts, manual, once, next_attempt_at, lease_expires_at, last_status_code,
+		created_at, updated_at)
+		SELECT ?1, e.workspace_id, e.id, w.id, e.type, ?2, 1, ?3, 0, 0, ?4, 0, ?5, e.created_at, ?6
+		FROM events AS e JOIN webhooks AS w ON w.id = ?7 AND w.workspace_id = e.workspace_id
+		WHERE e.id = ?8 AND instr(' ' || e.fanout || ' ', ' ' || ?7 || ' ') > 0
+		ON CONFLICT (id) DO UPDATE SET attempts = attempts + 1, status = ?2, next_attempt_at = ?4,
+			scheduled_attempts = ?3, last_status_code = ?5, manual = 0, once = 0, lease_expires_at = 0, updated_at = ?6`
+	// sqlWriteClaimed writes the row of a queued delivery claimed by this
+	// process at its first record, from the claim, unless its webhook is
+	// gone; as sqlWriteQueued, it applies the record to a row written
+	// meanwhile.
+	sqlWriteClaimed = `INSERT INTO deliveries (id, workspace_id, event_id, webhook_id, event_type, status,
+		attempts, scheduled_attempts, manual, once, next_attempt_at, lease_expires_at, last_status_code,
+		created_at, updated_at)
+		SELECT ?1, ?7, ?8, ?9, ?10, ?2, 1, ?3, 0, 0, ?4, 0, ?5, ?11, ?6
+		WHERE EXISTS (SELECT 1 FROM webhooks WHERE id = ?9)
+		ON CONFLICT (id) DO UPDATE SET attempts = attempts + 1, status = ?2, next_attempt_at = ?4,
+			scheduled_attempts = ?3, last_status_code = ?5, manual = 0, once = 0, lease_expires_at = 0, updated_at = ?6`
+	// sqlMoveCursor moves a webhook's cursor up.
+	sqlMoveCursor = `UPDATE webhooks SET cursor = max(cursor, ?) WHERE id = ?`
 	// sqlRecordDelivery applies one record to its delivery.
 	sqlRecordDelivery = `UPDATE deliveries SET attempts = attempts + 1, status = ?, next_attempt_at = ?,
 		scheduled_attempts = ?, last_status_code = ?, manual = 0, once = 0, lease_expires_at = 0, updated_at = ?
@@ -93,7 +136,10 @@ func (s *Store) ClaimDue(ctx context.Context, r hookd.ClaimRequest) ([]hookd.Cla
 	s.claiming.Lock()
 	defer s.claiming.Unlock()
 	now := micros(r.Now)
-	c := claimer{s: s, now: now, leaseUntil: micros(r.LeaseUntil), held: s.leases.snapshot(now)}
+	held, expired := s.leases.snapshot(now)
+	// Queued deliveries whose lease ran out are to be read again.
+	s.queue.released(expired)
+	c := claimer{s: s, now: now, leaseUntil: micros(r.LeaseUntil), held: held}
 	err := s.read(ctx, "claim deliveries", func(ctx context.Context, tx *sql.Tx) error {
 		c.ctx, c.tx = ctx, tx
 		ids, err := c.dueWebhooks(exclude)
@@ -137,6 +183,7 @@ func (s *Store) ClaimDue(ctx context.Context, r hookd.ClaimRequest) ([]hookd.Cla
 			ids[i] = c.claims[i].Delivery.ID
 		}
 		s.leases.release(ids)
+		s.queue.released(ids)
 		return nil, err
 	}
 	return c.claims, nil
@@ -151,37 +198,237 @@ type claimer struct {
 	claims          []hookd.Claim
 	held            map[string][]string // webhook id -> its leased deliveries, copied before the snapshot
 	due, hook       *sql.Stmt
+	queued, written *sql.Stmt
+	last, payload   *sql.Stmt
 	webhooks        map[string]*hookd.Webhook
+	payloads        map[string]json.RawMessage // event id -> payload, shared by its claims
 }
 
-// dueWebhooks returns the ids of the active webhooks that have due
-// deliveries, in id order, without those excluded.
-func (c *claimer) dueWebhooks(exclude map[string]bool) ([]string, error) {
+// dueHook is an active webhook with deliveries that may be due.
+type dueHook struct {
+	id, workspaceID string
+	cursor          int64
+}
+
+// dueWebhooks returns the active webhooks that have due delivery rows or
+// may have queued deliveries, in id order, without those excluded.
+func (c *claimer) dueWebhooks(exclude map[string]bool) ([]dueHook, error) {
 	rows, err := c.tx.StmtContext(c.ctx, c.s.claimStmts.dueWebhooks).QueryContext(c.ctx, c.now)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var ids []string
+	var hooks []dueHook
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+		var (
+			h   dueHook
+			due bool
+		)
+		if err := rows.Scan(&h.id, &h.workspaceID, &h.cursor, &due); err != nil {
 			return nil, err
 		}
-		if !exclude[id] {
-			ids = append(ids, id)
+		if !exclude[h.id] && (c.s.queue.mayHave(h.id, h.workspaceID, h.cursor) || due) {
+			hooks = append(hooks, h)
 		}
 	}
-	return ids, rows.Err()
+	return hooks, rows.Err()
 }
 
-// claim leases up to n due deliveries of one webhook and returns how many.
-func (c *claimer) claim(webhookID string, n int) (int, error) {
+// claim leases up to n due deliveries of one webhook, those with a row
+// first (retries, manual attempts: due longest), then queued ones, and
+// returns how many.
+func (c *claimer) claim(h dueHook, n int) (int, error) {
 	if c.due == nil {
 		c.due = c.tx.StmtContext(c.ctx, c.s.claimStmts.claimDue)
 		c.hook = c.tx.StmtContext(c.ctx, c.s.claimStmts.webhookByID)
+		c.queued = c.tx.StmtContext(c.ctx, c.s.claimStmts.queuedEvents)
+		c.written = c.tx.StmtContext(c.ctx, c.s.claimStmts.writtenOf)
+		c.last = c.tx.StmtContext(c.ctx, c.s.claimStmts.lastQueued)
+		c.payload = c.tx.StmtContext(c.ctx, c.s.claimStmts.payloads)
 		c.webhooks = map[string]*hookd.Webhook{}
 	}
+	first := len(c.claims)
+	got, err := c.claimWritten(h.id, n)
+	if err != nil {
+		return 0, err
+	}
+	if got < n {
+		m, err := c.claimQueued(h, n-got)
+		if err != nil {
+			return 0, err
+		}
+		got += m
+	}
+	if got == 0 {
+		return 0, nil
+	}
+	w := c.webhooks[h.id]
+	if w == nil {
+		w, err = scanWebhook(c.hook.QueryRowContext(c.ctx, h.id))
+		if err != nil {
+			return 0, err
+		}
+		c.webhooks[h.id] = w
+	}
+	for i := range c.claims[first:] {
+		c.claims[first+i].Webhook = w
+	}
+	return got, nil
+}
+
+// lease leases the deliveries of claims, of one webhook, until the claim's
+// lease end.
+func (c *claimer) lease(webhookID string, claims []hookd.Claim) {
+	ids := make([]string, len(claims))
+	for i := range claims {
+		ids[i] = claims[i].Delivery.ID
+	}
+	c.s.leases.take(webhookID, ids, c.leaseUntil)
+	if c.held == nil {
+		c.held = map[string][]string{}
+	}
+	c.held[webhookID] = append(c.held[webhookID], ids...)
+}
+
+// maxQueuedRead bounds the events one claim reads for one webhook.
+const maxQueuedRead = 4096
+
+// queuedRow is an event read by claimQueued: one queued delivery.
+type queuedRow struct {
+	seq        int64
+	id, typ    string
+	created    int64
+	idx        int // the webhook's place in the event's fanout
+	deliveryID string
+}
+
+// claimQueued leases up to n queued deliveries of webhook h, in event
+// order, and returns how many.
+func (c *claimer) claimQueued(h dueHook, n int) (int, error) {
+	from, lowered := c.s.queue.reading(h.id)
+	held := make(map[string]bool, len(c.held[h.id]))
+	for _, id := range c.held[h.id] {
+		held[id] = true
+	}
+	var (
+		picked      []queuedRow
+		end, notDue bool
+	)
+	for read := 0; len(picked) < n && !end && !notDue && read < maxQueuedRead; {
+		// Each row is a delivery of h, so no more rows than deliveries
+		// wanted are read; the rows of deliveries leased or written are
+		// read over.
+		limit := n - len(picked)
+		rows, err := c.queued.QueryContext(c.ctx, h.workspaceID, h.id, from, limit)
+		if err != nil {
+			return 0, err
+		}
+		var batch []queuedRow
+		for rows.Next() {
+			var r queuedRow
+			if err := rows.Scan(&r.seq, &r.id, &r.typ, &r.created, &r.idx); err != nil {
+				rows.Close()
+				return 0, err
+			}
+			if r.created > c.now {
+				// Published for later (a clock moved back): neither it nor
+				// what follows is due yet.
+				notDue = true
+				break
+			}
+			r.deliveryID = queuedID(r.id, r.idx)
+			batch = append(batch, r)
+		}
+		if err := rows.Close(); err != nil {
+			return 0, err
+		}
+		if err := rows.Err(); err != nil {
+			return 0, err
+		}
+		read += len(batch)
+		end = len(batch) < limit && !notDue
+		ids := make([]string, len(batch))
+		for i := range batch {
+			ids[i] = batch[i].deliveryID
+		}
+		written, err := idSet(c.written.QueryContext(c.ctx, idsJSON(ids)))
+		if err != nil {
+			return 0, err
+		}
+		for _, r := range batch {
+			if !held[r.deliveryID] && !written[r.deliveryID] {
+				picked = append(picked, r)
+			}
+			from = r.seq
+		}
+		if end {
+			// No event after the last read fans out to h: the mark moves
+			// to the workspace's last event.
+			var last sql.NullInt64
+			if err := c.last.QueryRowContext(c.ctx, h.workspaceID).Scan(&last); err != nil {
+				return 0, err
+			}
+			from = max(from, last.Int64)
+		}
+	}
+	claims := make([]hookd.Claim, len(picked))
+	seqs := make([]int64, len(picked))
+	if len(picked) > 0 {
+		if err := c.loadPayloads(picked); err != nil {
+			return 0, err
+		}
+		for i, r := range picked {
+			claims[i] = hookd.Claim{
+				Delivery: queuedDelivery(h.workspaceID, r.id, r.typ, fromMicros(r.created), h.id, r.idx),
+				Payload:  c.payloads[r.id],
+			}
+			seqs[i] = r.seq
+		}
+		c.lease(h.id, claims)
+	}
+	c.s.queue.read(h.id, h.workspaceID, lowered, from, end, claims, seqs)
+	c.claims = append(c.claims, claims...)
+	return len(claims), nil
+}
+
+// loadPayloads reads the payloads of the events of rows that this call has
+// not read yet: an event's payload is read once and shared by the claims of
+// its deliveries.
+func (c *claimer) loadPayloads(rows []queuedRow) error {
+	if c.payloads == nil {
+		c.payloads = map[string]json.RawMessage{}
+	}
+	var ids []string
+	for _, r := range rows {
+		if _, ok := c.payloads[r.id]; !ok {
+			c.payloads[r.id] = nil
+			ids = append(ids, r.id)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	res, err := c.payload.QueryContext(c.ctx, idsJSON(ids))
+	if err != nil {
+		return err
+	}
+	defer res.Close()
+	for res.Next() {
+		var (
+			id      string
+			payload []byte
+		)
+		if err := res.Scan(&id, &payload); err != nil {
+			return err
+		}
+		c.payloads[id] = payload
+	}
+	return res.Err()
+}
+
+// claimWritten leases up to n due delivery rows of one webhook and returns
+// how many.
+func (c *claimer) claimWritten(webhookID string, n int) (int, error) {
 	rows, err := c.due.QueryContext(c.ctx, webhookID, c.now, idsJSON(c.held[webhookID]), n)
 	if err != nil {
 		return 0, err
@@ -203,28 +450,8 @@ func (c *claimer) claim(webhookID string, n int) (int, error) {
 		return 0, err
 	}
 	got := c.claims[first:]
-	if len(got) == 0 {
-		return 0, nil
-	}
-	ids := make([]string, len(got))
-	for i := range got {
-		ids[i] = got[i].Delivery.ID
-	}
-	c.s.leases.take(webhookID, ids, c.leaseUntil)
-	if c.held == nil {
-		c.held = map[string][]string{}
-	}
-	c.held[webhookID] = append(c.held[webhookID], ids...)
-	w := c.webhooks[webhookID]
-	if w == nil {
-		w, err = scanWebhook(c.hook.QueryRowContext(c.ctx, webhookID))
-		if err != nil {
-			return 0, err
-		}
-		c.webhooks[webhookID] = w
-	}
-	for i := range got {
-		got[i].Webhook = w
+	if len(got) > 0 {
+		c.lease(webhookID, got)
 	}
 	return len(got), nil
 }
@@ -245,7 +472,9 @@ type streak struct {
 // A record with a DisableReason disables its webhook with that reason and,
 // once the batch is applied, fails the webhook's other pending deliveries.
 // Records of deliveries deleted meanwhile are skipped. A record's WebhookID
-// must be its delivery's webhook; when empty it is looked up.
+// must be its delivery's webhook; when empty it is looked up. The first
+// record of a queued delivery writes its row, and moves its webhook's
+// cursor up to the first queued delivery still in flight.
 func (s *Store) RecordAttempts(ctx context.Context, recs []hookd.AttemptRecord) error {
 	if len(recs) == 0 {
 		return nil
@@ -278,18 +507,28 @@ func (s *Store) RecordAttempts(ctx context.Context, recs []hookd.AttemptRecord) 
 		var (
 			order   []string // webhooks in the order the batch meets them
 			streaks = map[string]*streak{}
+			queued  = map[string]bool{} // the batch's queued deliveries in flight
 		)
 		for i := range recs {
 			rec := &recs[i]
-			res, err := record.ExecContext(ctx, rec.Status, nullMicros(rec.NextAttemptAt), rec.ScheduledAttempts,
-				nullInt(rec.LastStatusCode), micros(rec.Now), rec.DeliveryID)
-			if err != nil {
-				return err
-			}
-			if n, err := res.RowsAffected(); err != nil || n == 0 {
+			if rec.WebhookID == "" {
+				webhookID, err := webhookOfDelivery(ctx, tx, s.stmts.webhookOfDelivery, rec.DeliveryID)
+				if errors.Is(err, sql.ErrNoRows) {
+					continue // deleted with its webhook or workspace, or purged
+				}
 				if err != nil {
 					return err
 				}
+				rec.WebhookID = webhookID
+			}
+			ok, err := s.recordOne(ctx, tx, record, rec)
+			if err != nil {
+				return err
+			}
+			if _, inFlight := s.queue.claimed(rec.DeliveryID); inFlight {
+				queued[rec.DeliveryID] = true
+			}
+			if !ok {
 				continue // deleted with its webhook or workspace, or purged
 			}
 			applied[i] = true
@@ -299,13 +538,6 @@ func (s *Store) RecordAttempts(ctx context.Context, recs []hookd.AttemptRecord) 
 				return err
 			}
 			webhookID := rec.WebhookID
-			if webhookID == "" {
-				if err := tx.StmtContext(ctx, s.stmts.webhookOfDelivery).QueryRowContext(ctx,
-					rec.DeliveryID).Scan(&webhookID); err != nil {
-					return err
-				}
-				rec.WebhookID = webhookID
-			}
 			st := streaks[webhookID]
 			if st == nil {
 				st = &streak{}
@@ -318,6 +550,9 @@ func (s *Store) RecordAttempts(ctx context.Context, recs []hookd.AttemptRecord) 
 				t := a.StartedAt
 				st.failStart = &t
 			}
+		}
+		if err := s.moveCursors(ctx, tx, queued); err != nil {
+			return err
 		}
 		for _, id := range order {
 			st := streaks[id]
@@ -343,8 +578,7 @@ func (s *Store) RecordAttempts(ctx context.Context, recs []hookd.AttemptRecord) 
 				rec.DisableReason, micros(rec.Now), rec.WebhookID); err != nil {
 				return err
 			}
-			if _, err := tx.StmtContext(ctx, s.stmts.failPending).ExecContext(ctx,
-				micros(rec.Now), rec.WebhookID, rec.DeliveryID); err != nil {
+			if err := s.failPending(ctx, tx, rec.WebhookID, rec.Now, rec.DeliveryID); err != nil {
 				return err
 			}
 		}
@@ -359,13 +593,150 @@ func (s *Store) RecordAttempts(ctx context.Context, recs []hookd.AttemptRecord) 
 	for i := range recs {
 		ids[i] = recs[i].DeliveryID
 	}
+	s.queue.recorded(ids)
 	s.leases.release(ids)
 	return nil
+}
+
+// recordOne applies rec to its delivery's row, writing the row of a queued
+// delivery; it returns false when the delivery no longer exists.
+func (s *Store) recordOne(ctx context.Context, tx *sql.Tx, record *sql.Stmt, rec *hookd.AttemptRecord) (bool, error) {
+	if c, inFlight := s.queue.claimed(rec.DeliveryID); inFlight {
+		d := c.delivery
+		res, err := tx.StmtContext(ctx, s.stmts.writeClaimed).ExecContext(ctx, rec.DeliveryID, rec.Status,
+			rec.ScheduledAttempts, nullMicros(rec.NextAttemptAt), nullInt(rec.LastStatusCode), micros(rec.Now),
+			d.WorkspaceID, d.EventID, d.WebhookID, d.EventType, micros(d.CreatedAt))
+		n, err := affected(res, err)
+		return n > 0, err
+	}
+	res, err := record.ExecContext(ctx, rec.Status, nullMicros(rec.NextAttemptAt), rec.ScheduledAttempts,
+		nullInt(rec.LastStatusCode), micros(rec.Now), rec.DeliveryID)
+	if n, err := affected(res, err); n > 0 || err != nil {
+		return n > 0, err
+	}
+	// No row: a queued delivery this process did not claim (its claim's
+	// lease ran out, or it was handed back, before this record).
+	eventID, _, queued := parseQueuedID(rec.DeliveryID)
+	if !queued {
+		return false, nil
+	}
+	res, err = tx.StmtContext(ctx, s.stmts.writeQueued).ExecContext(ctx, rec.DeliveryID, rec.Status,
+		rec.ScheduledAttempts, nullMicros(rec.NextAttemptAt), nullInt(rec.LastStatusCode), micros(rec.Now),
+		rec.WebhookID, eventID)
+	n, err := affected(res, err)
+	return n > 0, err
+}
+
+// affected returns the rows a statement changed.
+func affected(res sql.Result, err error) (int64, error) {
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// moveCursors moves up the cursors of the webhooks of the queued
+// deliveries done, whose records are in tx.
+func (s *Store) moveCursors(ctx context.Context, tx *sql.Tx, done map[string]bool) error {
+	if len(done) == 0 {
+		return nil
+	}
+	moved := map[string]bool{}
+	for id := range done {
+		c, _ := s.queue.claimed(id)
+		if moved[c.webhookID] {
+			continue
+		}
+		moved[c.webhookID] = true
+		if _, err := tx.StmtContext(ctx, s.stmts.moveCursor).ExecContext(ctx,
+			s.queue.cursor(c.webhookID, done), c.webhookID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// webhookOfDelivery returns the webhook of a delivery, with a row or
+// queued; sql.ErrNoRows when there is none.
+func webhookOfDelivery(ctx context.Context, tx *sql.Tx, byRow *sql.Stmt, id string) (string, error) {
+	var webhookID string
+	err := tx.StmtContext(ctx, byRow).QueryRowContext(ctx, id).Scan(&webhookID)
+	if !errors.Is(err, sql.ErrNoRows) {
+		return webhookID, err
+	}
+	eventID, idx, ok := parseQueuedID(id)
+	if !ok {
+		return "", err
+	}
+	var fanout sql.NullString
+	if err := tx.QueryRowContext(ctx, `SELECT fanout FROM events WHERE id = ?`, eventID).Scan(&fanout); err != nil {
+		return "", err
+	}
+	if webhookID = fanoutAt(fanout.String, idx); webhookID == "" {
+		return "", sql.ErrNoRows
+	}
+	return webhookID, nil
 }
 
 // ReleaseClaims ends the leases of the deliveries, which are due again at
 // their unchanged next attempt time. Unknown ids are ignored.
 func (s *Store) ReleaseClaims(ctx context.Context, deliveryIDs []string) error {
+	// The lease first: a claim that finds the delivery leased skips it and
+	// reads on, which it may only do while the scanned mark is not moved
+	// back before the delivery (queue.read).
 	s.leases.release(deliveryIDs)
+	s.queue.released(deliveryIDs)
 	return nil
+}
+
+// failPending fails the webhook's pending deliveries at now, but spare
+// ("": none): those with a row, and the queued ones, which get their row.
+func (s *Store) failPending(ctx context.Context, tx *sql.Tx, webhookID string, now time.Time, spare string) error {
+	if _, err := tx.StmtContext(ctx, s.stmts.failPending).ExecContext(ctx, micros(now), webhookID, spare); err != nil {
+		return err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT e.seq, e.id, e.workspace_id, e.type, e.fanout, e.created_at
+		FROM webhooks AS w JOIN events AS e INDEXED BY events_queue
+			ON e.workspace_id = w.workspace_id AND e.seq > w.cursor AND e.fanout IS NOT NULL
+		WHERE w.id = ? AND instr(' ' || e.fanout || ' ', ' ' || w.id || ' ') > 0
+		ORDER BY e.seq`, webhookID)
+	if err != nil {
+		return err
+	}
+	var (
+		failed []hookd.Delivery
+		last   int64
+	)
+	for rows.Next() {
+		var (
+			id, workspaceID, typ, fanout string
+			created                      int64
+		)
+		if err := rows.Scan(&last, &id, &workspaceID, &typ, &fanout, &created); err != nil {
+			rows.Close()
+			return err
+		}
+		d := queuedDelivery(workspaceID, id, typ, fromMicros(created), webhookID, fanoutIndex(fanout, webhookID))
+		d.Status, d.NextAttemptAt, d.UpdatedAt = hookd.DeliveryFailed, nil, now
+		failed = append(failed, d)
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for i := range failed {
+		if failed[i].ID == spare {
+			continue
+		}
+		if err := writeRow(ctx, tx, &failed[i]); err != nil {
+			return err
+		}
+	}
+	if len(failed) == 0 {
+		return nil
+	}
+	_, err = tx.StmtContext(ctx, s.stmts.moveCursor).ExecContext(ctx, last, webhookID)
+	return err
 }

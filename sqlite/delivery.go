@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -66,7 +67,17 @@ func (s *Store) ListDeliveries(ctx context.Context, f hookd.DeliveryFilter) ([]h
 		out, err = readPage(ctx, tx, q, args, f.Page, func(row interface{ Scan(...any) error }) (hookd.Delivery, error) {
 			return scanDelivery(row)
 		})
-		return err
+		if err != nil || f.Status != "" && f.Status != hookd.DeliveryPending {
+			return err
+		}
+		queued, err := listQueued(ctx, tx, f, limit+1)
+		if err != nil {
+			return err
+		}
+		out = append(out, queued...)
+		slices.SortFunc(out, func(a, b hookd.Delivery) int { return strings.Compare(b.ID, a.ID) })
+		out = out[:min(len(out), limit+1)]
+		return nil
 	})
 	if err != nil {
 		return nil, "", err
@@ -85,7 +96,15 @@ func (s *Store) Delivery(ctx context.Context, workspaceID, webhookID, id string)
 		d, err = scanDelivery(tx.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries
 			WHERE id = ? AND webhook_id = ? AND workspace_id = ?`, id, webhookID, workspaceID))
 		if errors.Is(err, sql.ErrNoRows) {
-			return hookd.NotFound("delivery", id)
+			q, err := loadQueued(ctx, tx, workspaceID, webhookID, id)
+			if err != nil {
+				return err
+			}
+			if q == nil {
+				return hookd.NotFound("delivery", id)
+			}
+			d, d.AttemptLog = *q, []hookd.Attempt{}
+			return nil
 		}
 		if err != nil {
 			return err
@@ -145,8 +164,109 @@ func (s *Store) RetryDelivery(ctx context.Context, workspaceID, webhookID, id st
 				status = 'pending', manual = 1, next_attempt_at = ?, updated_at = ?
 			WHERE id = ? AND webhook_id = ? AND workspace_id = ?`,
 			micros(now), micros(now), id, webhookID, workspaceID)
-		return mustAffect(res, err, hookd.NotFound("delivery", id))
+		if n, err := affected(res, err); n > 0 || err != nil {
+			return err
+		}
+		// A queued delivery gets its row, due now for a manual attempt.
+		d, err := loadQueued(ctx, tx, workspaceID, webhookID, id)
+		if err != nil {
+			return err
+		}
+		if d == nil {
+			return hookd.NotFound("delivery", id)
+		}
+		d.Manual, d.NextAttemptAt, d.UpdatedAt = true, &now, now
+		return writeRow(ctx, tx, d)
 	})
+}
+
+// loadQueued returns the queued delivery id of the webhook, or nil when
+// there is none: no such event in the workspace, not in its fanout at that
+// place, at or below the webhook's cursor (it has or had a row). The caller
+// has found no row for id.
+func loadQueued(ctx context.Context, q querier, workspaceID, webhookID, id string) (*hookd.Delivery, error) {
+	eventID, idx, ok := parseQueuedID(id)
+	if !ok {
+		return nil, nil
+	}
+	var (
+		typ                  string
+		fanout               sql.NullString
+		seq, created, cursor int64
+	)
+	err := q.QueryRowContext(ctx, `SELECT e.type, e.fanout, e.seq, e.created_at, w.cursor
+		FROM events AS e JOIN webhooks AS w ON w.id = ? AND w.workspace_id = e.workspace_id
+		WHERE e.id = ? AND e.workspace_id = ?`, webhookID, eventID, workspaceID).Scan(&typ, &fanout, &seq, &created, &cursor)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if fanoutAt(fanout.String, idx) != webhookID || seq <= cursor {
+		return nil, nil
+	}
+	d := queuedDelivery(workspaceID, eventID, typ, fromMicros(created), webhookID, idx)
+	return &d, nil
+}
+
+// listQueued returns up to want queued deliveries of f's webhook that f
+// selects, newest first, after f's page cursor.
+func listQueued(ctx context.Context, tx *sql.Tx, f hookd.DeliveryFilter, want int) ([]hookd.Delivery, error) {
+	var cursor int64
+	if err := tx.QueryRowContext(ctx, `SELECT cursor FROM webhooks WHERE id = ?`, f.WebhookID).Scan(&cursor); err != nil {
+		return nil, err
+	}
+	q := `SELECT id, type, fanout, created_at FROM events
+		WHERE workspace_id = ? AND fanout IS NOT NULL AND seq > ?`
+	args := []any{f.WorkspaceID, cursor}
+	if f.EventType != "" {
+		q += ` AND type = ?`
+		args = append(args, f.EventType)
+	}
+	q, args = createdBetween(q, args, f.Since, f.Until)
+	// The events at or before after ("": from the newest) have the queued
+	// deliveries below the page cursor: a queued id is its event's with
+	// more digits.
+	after := ""
+	if body, ok := strings.CutPrefix(f.Page.Cursor, hookd.PrefixDelivery); ok {
+		after = hookd.PrefixEvent + body[:min(ulidLength, len(body))]
+	} else if f.Page.Cursor != "" && f.Page.Cursor <= hookd.PrefixDelivery {
+		return nil, nil // below every delivery id
+	}
+	const chunk = 256
+	var out []hookd.Delivery
+	for bound := "<="; len(out) < want; bound = "<" {
+		cq, cargs := q, args
+		if after != "" {
+			cq += ` AND id ` + bound + ` ?`
+			cargs = append(cargs, after)
+		}
+		cq += ` ORDER BY id DESC LIMIT ?`
+		cargs = append(cargs, chunk)
+		found, n, last, err := readQueued(ctx, tx, cq, cargs, f)
+		if err != nil {
+			return nil, err
+		}
+		ids := make([]string, len(found))
+		for i := range found {
+			ids[i] = found[i].ID
+		}
+		written, err := rowsOf(ctx, tx, ids)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range found {
+			if !written[d.ID] && len(out) < want {
+				out = append(out, d)
+			}
+		}
+		if n < chunk {
+			break
+		}
+		after = last // the next chunk: the events before the last one read
+	}
+	return out, nil
 }
 
 // RecoverDeliveries makes every failed delivery of the webhook created in
@@ -175,4 +295,75 @@ func (s *Store) RecoverDeliveries(ctx context.Context, workspaceID, webhookID st
 		return err
 	})
 	return int(n), err
+}
+
+// readQueued runs listQueued's query q and returns the queued deliveries
+// to f's webhook of the events it reads that come after f's page cursor,
+// how many events it read and the id of the last.
+func readQueued(ctx context.Context, tx *sql.Tx, q string, args []any, f hookd.DeliveryFilter) ([]hookd.Delivery, int, string, error) {
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, 0, "", err
+	}
+	defer rows.Close()
+	var (
+		found []hookd.Delivery
+		n     int
+		last  string
+	)
+	for rows.Next() {
+		var (
+			id, typ, fanout string
+			created         int64
+		)
+		if err := rows.Scan(&id, &typ, &fanout, &created); err != nil {
+			return nil, 0, "", err
+		}
+		n++
+		last = id
+		if idx := fanoutIndex(fanout, f.WebhookID); idx >= 0 {
+			d := queuedDelivery(f.WorkspaceID, id, typ, fromMicros(created), f.WebhookID, idx)
+			if f.Page.Cursor == "" || d.ID < f.Page.Cursor {
+				found = append(found, d)
+			}
+		}
+	}
+	return found, n, last, rows.Err()
+}
+
+// rowsOf returns which of the delivery ids have a row.
+func rowsOf(ctx context.Context, q querier, ids []string) (map[string]bool, error) {
+	if len(ids) == 0 {
+		return map[string]bool{}, nil
+	}
+	return idSet(q.QueryContext(ctx, sqlWrittenOf, idsJSON(ids)))
+}
+
+// idSet reads rows of one id column into a set.
+func idSet(rows *sql.Rows, err error) (map[string]bool, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out[id] = true
+	}
+	return out, rows.Err()
+}
+
+// writeRow writes the row of a queued delivery d, unless it has one.
+func writeRow(ctx context.Context, tx *sql.Tx, d *hookd.Delivery) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO deliveries (id, workspace_id, event_id, webhook_id, event_type,
+		status, attempts, scheduled_attempts, manual, once, next_attempt_at, lease_expires_at, last_status_code,
+		created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+		d.ID, d.WorkspaceID, d.EventID, d.WebhookID, d.EventType, d.Status, d.Attempts, d.ScheduledAttempts,
+		bool2int(d.Manual), bool2int(d.Once), nullMicros(d.NextAttemptAt), nullInt(d.LastStatusCode),
+		micros(d.CreatedAt), micros(d.UpdatedAt))
+	return err
 }

@@ -13,7 +13,16 @@
 // single writer; queueing in Go avoids SQLITE_BUSY), reads through a small
 // pool of read-only connections that WAL lets run beside the writer.
 //
-// Delivery claims read a partial index of pending deliveries per webhook in
-// due order, so the cost of a claim follows the number of deliveries claimed
-// and of active webhooks, not the size of the backlog.
+// Publishing writes one row per event, listing the webhooks it fans out to;
+// each delivery gets its own row when its first attempt is recorded (or it
+// is retried by hand, or failed by a disable). Until then it is queued, and
+// every read (lists, events, a delivery by id) shows it as pending with no
+// attempts, under the id it keeps once written. queue.go has the details:
+// a durable cursor per webhook, an event seq that never goes back, below
+// which every delivery has its row.
+//
+// Delivery claims read a partial index of pending delivery rows per webhook
+// in due order, then the webhook's queued deliveries in event order from
+// where the last claim stopped, so the cost of a claim follows the number of
+// deliveries claimed and of active webhooks, not the size of the backlog.
 package sqlite

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -17,7 +19,7 @@ const idempotencyWindow = 24 * time.Hour
 
 const (
 	eventColumns   = `id, workspace_id, type, payload, channels, idempotency_key, created_at`
-	sqlInsertEvent = `INSERT INTO events (` + eventColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?)`
+	sqlInsertEvent = `INSERT INTO events (` + eventColumns + `, fanout) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 	sqlEventByKey  = `SELECT id, created_at FROM events
 		WHERE workspace_id = ? AND idempotency_key = ? AND idempotency_key <> ''`
 	sqlInsertDelivery = `INSERT INTO deliveries (id, workspace_id, event_id, webhook_id, event_type, status,
@@ -57,13 +59,16 @@ type publisher struct {
 	// hooks holds the active webhooks of each workspace, read once per
 	// transaction, with only the fields hookd.Matches needs.
 	hooks map[string][]hookd.Webhook
+	// heads holds the last seq of each workspace in the call being stored.
+	heads map[string]int64
 
-	insertEvent, insertDelivery, eventByKey *sql.Stmt
+	insertEvent, eventByKey *sql.Stmt
 }
 
 // Publish stores the events and, in the same transaction, one pending
 // delivery due at now for each active webhook of the event's workspace that
-// hookd.Matches it. It fills each event's ID (when empty), CreatedAt (now)
+// hookd.Matches it, queued: the event row lists those webhooks and the
+// deliveries get their rows when first attempted (queue.go). It fills each event's ID (when empty), CreatedAt (now)
 // and Deliveries once the transaction has committed. An event whose
 // IdempotencyKey was used in its workspace in the last 24 hours is not
 // stored again: *e becomes the stored event, deliveries included. All
@@ -181,19 +186,20 @@ func (s *Store) publishGroup(group []*publishRequest) {
 	if len(live) == 0 {
 		return
 	}
+	heads := map[string]int64{}
 	err := s.write(context.Background(), "publish", func(ctx context.Context, tx *sql.Tx) error {
 		p := &publisher{
 			ctx: ctx, tx: tx, s: s,
-			hooks:          map[string][]hookd.Webhook{},
-			insertEvent:    tx.StmtContext(ctx, s.stmts.insertEvent),
-			insertDelivery: tx.StmtContext(ctx, s.stmts.insertDelivery),
-			eventByKey:     tx.StmtContext(ctx, s.stmts.eventByKey),
+			hooks:       map[string][]hookd.Webhook{},
+			insertEvent: tx.StmtContext(ctx, s.stmts.insertEvent),
+			eventByKey:  tx.StmtContext(ctx, s.stmts.eventByKey),
 		}
 		for _, r := range live {
 			if _, err := tx.ExecContext(ctx, `SAVEPOINT publish_call`); err != nil {
 				return err
 			}
 			p.now = roundTime(r.now)
+			p.heads = map[string]int64{}
 			out, err := p.publishAll(r.events)
 			if err != nil {
 				r.err = wrap("publish", err)
@@ -202,6 +208,9 @@ func (s *Store) publishGroup(group []*publishRequest) {
 				}
 			} else {
 				r.out = out
+				for ws, seq := range p.heads {
+					heads[ws] = max(heads[ws], seq)
+				}
 			}
 			if _, err := tx.ExecContext(ctx, `RELEASE publish_call`); err != nil {
 				return err
@@ -209,6 +218,11 @@ func (s *Store) publishGroup(group []*publishRequest) {
 		}
 		return nil
 	})
+	if err == nil {
+		for ws, seq := range heads {
+			s.queue.published(ws, seq)
+		}
+	}
 	for _, r := range live {
 		if err != nil {
 			r.out, r.err = nil, err
@@ -263,20 +277,22 @@ func (p *publisher) publish(e hookd.Event) (hookd.Event, error) {
 	}
 	e.ID = newID(e.ID, hookd.PrefixEvent, p.now)
 	e.CreatedAt = p.now
-	if err := insertEvent(ctx, p.insertEvent, &e); err != nil {
+	var fanout []string
+	for i := range hooks {
+		if w := &hooks[i]; hookd.Matches(w, e.Type, e.Channels) {
+			fanout = append(fanout, w.ID)
+		}
+	}
+	seq, err := insertEvent(ctx, p.insertEvent, &e, fanout)
+	if err != nil {
 		return e, err
 	}
-	e.Deliveries = []hookd.Delivery{}
-	for i := range hooks {
-		w := &hooks[i]
-		if !hookd.Matches(w, e.Type, e.Channels) {
-			continue
-		}
-		d, err := insertDelivery(ctx, p.insertDelivery, &e, w.ID, p.now, false, time.Time{})
-		if err != nil {
-			return e, err
-		}
-		e.Deliveries = append(e.Deliveries, d)
+	e.Deliveries = make([]hookd.Delivery, len(fanout))
+	for i, id := range fanout {
+		e.Deliveries[i] = queuedDelivery(e.WorkspaceID, e.ID, e.Type, e.CreatedAt, id, i)
+	}
+	if len(fanout) > 0 {
+		p.heads[e.WorkspaceID] = seq
 	}
 	return e, nil
 }
@@ -320,18 +336,22 @@ func (p *publisher) webhooks(workspaceID string) ([]hookd.Webhook, error) {
 	return hooks, nil
 }
 
-// insertEvent inserts e (ID and CreatedAt set) with the prepared statement.
-func insertEvent(ctx context.Context, stmt *sql.Stmt, e *hookd.Event) error {
+// insertEvent inserts e (ID and CreatedAt set) with the prepared statement,
+// queued for the webhooks of fanout, and returns its seq.
+func insertEvent(ctx context.Context, stmt *sql.Stmt, e *hookd.Event, fanout []string) (int64, error) {
 	channels, err := strings2JSON(e.Channels)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	_, err = stmt.ExecContext(ctx, e.ID, e.WorkspaceID, e.Type, []byte(e.Payload), channels,
-		e.IdempotencyKey, micros(e.CreatedAt))
+	res, err := stmt.ExecContext(ctx, e.ID, e.WorkspaceID, e.Type, []byte(e.Payload), channels,
+		e.IdempotencyKey, micros(e.CreatedAt), fanoutOf(fanout))
 	if isUniqueViolation(err) {
-		return hookd.Errorf(hookd.ECONFLICT, "event %q already exists", e.ID)
+		return 0, hookd.Errorf(hookd.ECONFLICT, "event %q already exists", e.ID)
 	}
-	return err
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
 }
 
 // insertDelivery inserts a pending delivery of e to webhookID, due at now
@@ -380,7 +400,7 @@ func (s *Store) PublishTest(ctx context.Context, e *hookd.Event, webhookID strin
 		if err != nil {
 			return err
 		}
-		if err := insertEvent(ctx, tx.StmtContext(ctx, s.stmts.insertEvent), &stored); err != nil {
+		if _, err := insertEvent(ctx, tx.StmtContext(ctx, s.stmts.insertEvent), &stored, nil); err != nil {
 			return err
 		}
 		d, err := insertDelivery(ctx, tx.StmtContext(ctx, s.stmts.insertDelivery), &stored, webhookID, now, true, time.Time{})
@@ -435,16 +455,103 @@ func fillDeliveries(ctx context.Context, q querier, events []hookd.Event) error 
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
+	have := map[string]bool{}
 	for rows.Next() {
 		d, err := scanDelivery(rows)
 		if err != nil {
+			rows.Close()
 			return err
 		}
 		i := index[d.EventID]
 		events[i].Deliveries = append(events[i].Deliveries, d)
+		have[d.ID] = true
 	}
-	return rows.Err()
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return fillQueued(ctx, q, events, index, have)
+}
+
+// fillQueued adds to events, all of one workspace, their queued
+// deliveries: those of their fanout to webhooks that still exist, above
+// the webhook's cursor, without a row (have).
+func fillQueued(ctx context.Context, q querier, events []hookd.Event, index map[string]int, have map[string]bool) error {
+	type queuedEvent struct {
+		id     string
+		seq    int64
+		fanout string
+	}
+	var queued []queuedEvent
+	ids := make([]string, len(events))
+	for i := range events {
+		ids[i] = events[i].ID
+	}
+	rows, err := q.QueryContext(ctx, `SELECT id, seq, fanout FROM events
+		WHERE id IN (`+placeholders(len(ids))+`) AND fanout IS NOT NULL`, idArgs(ids)...)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var e queuedEvent
+		if err := rows.Scan(&e.id, &e.seq, &e.fanout); err != nil {
+			rows.Close()
+			return err
+		}
+		queued = append(queued, e)
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(queued) == 0 {
+		return nil
+	}
+	cursors, err := webhookCursors(ctx, q, events[0].WorkspaceID)
+	if err != nil {
+		return err
+	}
+	for _, qe := range queued {
+		e := &events[index[qe.id]]
+		added := false
+		for idx, webhookID := range strings.Fields(qe.fanout) {
+			cursor, ok := cursors[webhookID]
+			if !ok || qe.seq <= cursor || have[queuedID(e.ID, idx)] {
+				continue
+			}
+			e.Deliveries = append(e.Deliveries, queuedDelivery(e.WorkspaceID, e.ID, e.Type, e.CreatedAt, webhookID, idx))
+			added = true
+		}
+		if added {
+			slices.SortFunc(e.Deliveries, func(a, b hookd.Delivery) int { return strings.Compare(a.ID, b.ID) })
+		}
+	}
+	return nil
+}
+
+// webhookCursors returns the cursor of each webhook of the workspace.
+func webhookCursors(ctx context.Context, q querier, workspaceID string) (map[string]int64, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, cursor FROM webhooks WHERE workspace_id = ?`, workspaceID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var (
+			id     string
+			cursor int64
+		)
+		if err := rows.Scan(&id, &cursor); err != nil {
+			return nil, err
+		}
+		out[id] = cursor
+	}
+	return out, rows.Err()
 }
 
 // Event returns the event id of the workspace with its deliveries (without

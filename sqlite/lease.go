@@ -57,8 +57,8 @@ func (l *leaseTable) release(ids []string) {
 }
 
 // snapshot returns the deliveries leased after now, by webhook, and
-// forgets the leases that ran out.
-func (l *leaseTable) snapshot(now int64) map[string][]string {
+// forgets the leases that ran out, which it returns too.
+func (l *leaseTable) snapshot(now int64) (held map[string][]string, expired []string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	out := make(map[string][]string, len(l.byHook))
@@ -68,6 +68,7 @@ func (l *leaseTable) snapshot(now int64) map[string][]string {
 			if until <= now {
 				delete(m, id)
 				delete(l.hookOf, id)
+				expired = append(expired, id)
 				continue
 			}
 			ids = append(ids, id)
@@ -78,7 +79,7 @@ func (l *leaseTable) snapshot(now int64) map[string][]string {
 		}
 		out[hook] = ids
 	}
-	return out
+	return out, expired
 }
 
 // idsJSON writes ids as a JSON array (for json_each).

@@ -71,6 +71,23 @@ func (s *Store) migrate(ctx context.Context) error {
 	) STRICT`); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
+	// Foreign keys are off while migrating, as SQLite's procedure for
+	// rebuilding a table asks (a DROP TABLE would otherwise cascade); each
+	// migration checks them before it commits. The writer has one
+	// connection, so the pragma holds for the transactions below.
+	if _, err := s.writer.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	err = s.applyMigrations(ctx, list)
+	if _, onErr := s.writer.ExecContext(ctx, `PRAGMA foreign_keys = ON`); err == nil && onErr != nil {
+		err = fmt.Errorf("migrate: %w", onErr)
+	}
+	return err
+}
+
+// applyMigrations applies the migrations of list not yet recorded, each in
+// its own transaction with its record.
+func (s *Store) applyMigrations(ctx context.Context, list []migration) error {
 	for _, m := range list {
 		err := s.write(ctx, "migrate "+m.name, func(ctx context.Context, tx *sql.Tx) error {
 			var n int
@@ -83,6 +100,9 @@ func (s *Store) migrate(ctx context.Context) error {
 			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 				return err
 			}
+			if err := foreignKeyCheck(ctx, tx); err != nil {
+				return err
+			}
 			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
 				m.version, micros(time.Now()))
 			return err
@@ -92,4 +112,26 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// foreignKeyCheck returns an error naming the first row that breaks a
+// foreign key, if any.
+func foreignKeyCheck(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `PRAGMA foreign_key_check`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if rows.Next() {
+		var (
+			table, parent string
+			rowid         sql.NullInt64
+			fkid          int
+		)
+		if err := rows.Scan(&table, &rowid, &parent, &fkid); err != nil {
+			return err
+		}
+		return fmt.Errorf("foreign key check: a row of %s (rowid %d) refers to a missing %s", table, rowid.Int64, parent)
+	}
+	return rows.Err()
 }

@@ -14,7 +14,7 @@ const purgeChunk = 500
 
 // Purge deletes the succeeded and failed deliveries created before
 // r.Before, with their attempts; then the events created before r.Before
-// that have no delivery left; then the idempotency keys created before
+// that have no delivery left, queued ones included; then the idempotency keys created before
 // r.IdempotencyBefore. Pending deliveries and their events stay. It works
 // in short transactions of a few hundred events and returns how many
 // deliveries it deleted.
@@ -53,8 +53,12 @@ func (s *Store) Purge(ctx context.Context, r hookd.PurgeRequest) (int, error) {
 				return nil
 			}
 			args := append(idArgs(ids), before)
+			// A row above its webhook's cursor stays: without it, its
+			// delivery would read as queued again.
 			res, err := tx.ExecContext(ctx, `DELETE FROM deliveries WHERE event_id IN (`+placeholders(len(ids))+`)
-				AND status IN ('succeeded', 'failed') AND created_at < ?`, args...)
+				AND status IN ('succeeded', 'failed') AND created_at < ?
+				AND NOT EXISTS (SELECT 1 FROM events AS e JOIN webhooks AS w ON w.id = deliveries.webhook_id
+					WHERE e.id = deliveries.event_id AND e.fanout IS NOT NULL AND e.seq > w.cursor)`, args...)
 			if err != nil {
 				return err
 			}
@@ -63,8 +67,13 @@ func (s *Store) Purge(ctx context.Context, r hookd.PurgeRequest) (int, error) {
 				return err
 			}
 			total += int(n)
+			// An event stays while it has a delivery row or a queued
+			// delivery (to a webhook whose cursor is below it).
 			_, err = tx.ExecContext(ctx, `DELETE FROM events WHERE id IN (`+placeholders(len(ids))+`)
-				AND NOT EXISTS (SELECT 1 FROM deliveries WHERE deliveries.event_id = events.id)`, idArgs(ids)...)
+				AND NOT EXISTS (SELECT 1 FROM deliveries WHERE deliveries.event_id = events.id)
+				AND NOT EXISTS (SELECT 1 FROM webhooks AS w WHERE w.workspace_id = events.workspace_id
+					AND w.cursor < events.seq AND instr(' ' || events.fanout || ' ', ' ' || w.id || ' ') > 0)`,
+				idArgs(ids)...)
 			return err
 		})
 		if err != nil {

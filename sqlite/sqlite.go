@@ -39,6 +39,8 @@ type Store struct {
 	claiming sync.Mutex
 	// leases are the delivery leases, in memory: one process owns the file.
 	leases leaseTable
+	// queue is how far claims have read the queued deliveries (queue.go).
+	queue queue
 }
 
 var _ hookd.Store = (*Store)(nil)

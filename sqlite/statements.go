@@ -10,14 +10,15 @@ import (
 // prepared once on the writer's connection and used in transactions with
 // tx.StmtContext, which reuses the prepared statement.
 type statements struct {
-	dueWebhooks       *sql.Stmt
-	webhookByID       *sql.Stmt
-	claimDue          *sql.Stmt
 	recordDelivery    *sql.Stmt
+	writeQueued       *sql.Stmt
+	writeClaimed      *sql.Stmt
+	moveCursor        *sql.Stmt
 	insertAttempt     *sql.Stmt
 	webhookOfDelivery *sql.Stmt
 	insertEvent       *sql.Stmt
 	insertDelivery    *sql.Stmt
+	webhookByID       *sql.Stmt
 	eventByKey        *sql.Stmt
 	publishWebhooks   *sql.Stmt
 	workspaceExists   *sql.Stmt
@@ -36,10 +37,11 @@ func (st *statements) list() []struct {
 		p     **sql.Stmt
 		query string
 	}{
-		{&st.dueWebhooks, sqlDueWebhooks},
 		{&st.webhookByID, sqlWebhookByID},
-		{&st.claimDue, sqlClaimDue},
 		{&st.recordDelivery, sqlRecordDelivery},
+		{&st.writeQueued, sqlWriteQueued},
+		{&st.writeClaimed, sqlWriteClaimed},
+		{&st.moveCursor, sqlMoveCursor},
 		{&st.insertAttempt, sqlInsertAttempt},
 		{&st.webhookOfDelivery, sqlWebhookOfDelivery},
 		{&st.insertEvent, sqlInsertEvent},
@@ -56,7 +58,19 @@ func (st *statements) list() []struct {
 }
 
 func (st *statements) prepare(ctx context.Context, db *sql.DB) error {
-	for _, s := range st.list() {
+	return prepareAll(ctx, db, st.list())
+}
+
+func (st *statements) close() {
+	closeAll(st.list())
+}
+
+// prepareAll prepares each query of list on db into its statement.
+func prepareAll(ctx context.Context, db *sql.DB, list []struct {
+	p     **sql.Stmt
+	query string
+}) error {
+	for _, s := range list {
 		stmt, err := db.PrepareContext(ctx, s.query)
 		if err != nil {
 			return fmt.Errorf("prepare %q: %w", s.query, err)
@@ -66,8 +80,12 @@ func (st *statements) prepare(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
-func (st *statements) close() {
-	for _, s := range st.list() {
+// closeAll closes the statements of list that are open.
+func closeAll(list []struct {
+	p     **sql.Stmt
+	query string
+}) {
+	for _, s := range list {
 		if *s.p != nil {
 			(*s.p).Close()
 			*s.p = nil
@@ -80,34 +98,37 @@ func (st *statements) close() {
 // writer, which spends most of its time in the fsyncs of publishes and
 // records.
 type claimStatements struct {
-	dueWebhooks *sql.Stmt
-	webhookByID *sql.Stmt
-	claimDue    *sql.Stmt
+	dueWebhooks  *sql.Stmt
+	webhookByID  *sql.Stmt
+	claimDue     *sql.Stmt
+	queuedEvents *sql.Stmt
+	writtenOf    *sql.Stmt
+	lastQueued   *sql.Stmt
+	payloads     *sql.Stmt
 }
 
-func (st *claimStatements) prepare(ctx context.Context, db *sql.DB) error {
-	for _, s := range []struct {
+func (st *claimStatements) list() []struct {
+	p     **sql.Stmt
+	query string
+} {
+	return []struct {
 		p     **sql.Stmt
 		query string
 	}{
 		{&st.dueWebhooks, sqlDueWebhooks},
 		{&st.webhookByID, sqlWebhookByID},
 		{&st.claimDue, sqlClaimDue},
-	} {
-		stmt, err := db.PrepareContext(ctx, s.query)
-		if err != nil {
-			return fmt.Errorf("prepare %q: %w", s.query, err)
-		}
-		*s.p = stmt
+		{&st.queuedEvents, sqlQueuedEvents},
+		{&st.writtenOf, sqlWrittenOf},
+		{&st.lastQueued, sqlLastQueued},
+		{&st.payloads, sqlPayloads},
 	}
-	return nil
+}
+
+func (st *claimStatements) prepare(ctx context.Context, db *sql.DB) error {
+	return prepareAll(ctx, db, st.list())
 }
 
 func (st *claimStatements) close() {
-	for _, p := range []**sql.Stmt{&st.dueWebhooks, &st.webhookByID, &st.claimDue} {
-		if *p != nil {
-			(*p).Close()
-			*p = nil
-		}
-	}
+	closeAll(st.list())
 }

@@ -128,8 +128,11 @@ func (s *Store) CreateWebhook(ctx context.Context, w *hookd.Webhook, maxWebhooks
 				return hookd.Errorf(hookd.ELIMIT, "workspace has reached max_webhooks (%d)", maxWebhooks)
 			}
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO webhooks (`+webhookColumns+`)
-			VALUES (?, ?, `+placeholders(len(args))+`)`, append([]any{w.ID, w.WorkspaceID}, args...)...)
+		// No event published before it fans out to it: its cursor starts
+		// past them all, so that no claim reads them for it.
+		_, err := tx.ExecContext(ctx, `INSERT INTO webhooks (`+webhookColumns+`, cursor)
+			VALUES (?, ?, `+placeholders(len(args))+`, (SELECT coalesce(max(seq), 0) FROM events))`,
+			append([]any{w.ID, w.WorkspaceID}, args...)...)
 		if isUniqueViolation(err) {
 			return hookd.Errorf(hookd.ECONFLICT, "webhook %q already exists", w.ID)
 		}
@@ -214,7 +217,7 @@ func (s *Store) UpdateWebhook(ctx context.Context, w *hookd.Webhook, now time.Ti
 			return err
 		}
 		if old == hookd.WebhookActive && upd.Status != hookd.WebhookActive {
-			if _, err := tx.StmtContext(ctx, s.stmts.failPending).ExecContext(ctx, micros(now), upd.ID, ""); err != nil {
+			if err := s.failPending(ctx, tx, upd.ID, now, ""); err != nil {
 				return err
 			}
 		}
