@@ -70,6 +70,56 @@ func decodeJSON(body []byte, dst any) error {
 	return nil
 }
 
+// compactJSON returns v, a JSON value, as json.Compact writes it: without
+// the whitespace outside its strings. When v has none, as the JSON that
+// programs encode usually has none, it returns v itself without checking
+// it: v must come from the decoder or the store, which checked it.
+func compactJSON(v []byte) ([]byte, error) {
+	if !hasSpace(v) {
+		return v, nil
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, v); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// hasSpace reports whether v, a JSON value, has whitespace outside its
+// strings.
+func hasSpace(v []byte) bool {
+	for i := 0; i < len(v); i++ {
+		switch v[i] {
+		case ' ', '\t', '\n', '\r':
+			return true
+		case '"':
+			i = stringEnd(v, i)
+		}
+	}
+	return false
+}
+
+// stringEnd returns the index of the quote that closes the JSON string
+// that opens at v[i], or len(v) when none does.
+func stringEnd(v []byte, i int) int {
+	for {
+		j := bytes.IndexByte(v[i+1:], '"')
+		if j < 0 {
+			return len(v)
+		}
+		i += 1 + j
+		// The quote closes the string unless an odd number of
+		// backslashes escapes it.
+		k := i - 1
+		for v[k] == '\\' {
+			k--
+		}
+		if (i-1-k)%2 == 0 {
+			return i
+		}
+	}
+}
+
 // decodeError turns an error of encoding/json into one for the user.
 func decodeError(body []byte, dst any, err error) error {
 	var syntax *json.SyntaxError

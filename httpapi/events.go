@@ -56,7 +56,8 @@ func published(e *hookd.Event) publishedEvent {
 }
 
 // newEvent builds the event of body in req's workspace and validates it
-// against the catalogue names. Its payload is compacted; over
+// against the catalogue names. Its payload, which the decoder or the store
+// has checked to be JSON, is compacted (compactJSON); over
 // MaxPayloadBytes it is an ETOOLARGE error. prefix starts the names of the
 // fields at fault ("events[3]" in a batch).
 func (s *server) newEvent(req *request, prefix string, body eventRequest, names []string) (*hookd.Event, error) {
@@ -68,11 +69,11 @@ func (s *server) newEvent(req *request, prefix string, body eventRequest, names 
 		IdempotencyKey: body.IdempotencyKey,
 	}
 	if len(body.Payload) > 0 {
-		var buf bytes.Buffer
-		if err := json.Compact(&buf, body.Payload); err != nil {
+		p, err := compactJSON(body.Payload)
+		if err != nil {
 			return nil, prefixed(invalid("payload", "must be a JSON value"), prefix)
 		}
-		e.Payload = buf.Bytes()
+		e.Payload = p
 	}
 	if n, limit := len(e.Payload), s.cfg.MaxPayloadBytes; n > limit {
 		return nil, prefixed(tooLarge([]hookd.FieldError{{Field: "payload",
