@@ -25,6 +25,7 @@ func WriteTable(w io.Writer, rep Report) error {
 		}
 		fmt.Fprintf(tw, "end to end, first publish to last delivery\t%s deliveries/s\t%s; %d deliveries in %.1fs\t\n", num(e.PerSecond), ratio, e.Deliveries, e.Seconds)
 		fmt.Fprintf(tw, "  peak RSS\t%s\t\t\n", mb(e.PeakRSS))
+		fmt.Fprintf(tw, "  hookd CPU per delivery\t%.0f µs\tuser and system time of hookd serve over the run\t\n", e.CPUPerDelivery)
 	}
 	if p := rep.Publish; p != nil {
 		fmt.Fprintf(tw, "publish, batch API (durable)\t%s events/s\t%d events in batches of %d, %d deliveries each\t\n", num(p.BatchPerSecond), p.BatchEvents, p.BatchSize, rep.Webhooks)

@@ -63,6 +63,9 @@ type EndToEnd struct {
 	// RatioToCeiling is PerSecond over the ceiling's rate.
 	RatioToCeiling float64 `json:"ratio_to_ceiling"`
 	PeakRSS        int64   `json:"peak_rss_bytes"`
+	// CPUPerDelivery is the CPU time hookd serve used over the run, per
+	// delivery, in microseconds: steadier than the rate on a busy machine.
+	CPUPerDelivery float64 `json:"cpu_us_per_delivery"`
 }
 
 // Publish is the rate at which hookd accepts events durably, each fanned out
@@ -369,6 +372,10 @@ func (r *runner) endToEnd(ctx context.Context, rep *Report) error {
 	}
 	defer f.stop(r.cfg)
 	want := int64(r.cfg.Events * r.cfg.Webhooks)
+	cpu0, err := f.srv.cpuTime()
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	if _, err := r.publishBatches(ctx, f, r.cfg.Events); err != nil {
 		return err
@@ -378,8 +385,13 @@ func (r *runner) endToEnd(ctx context.Context, rep *Report) error {
 		return err
 	}
 	elapsed := last.Sub(start)
+	cpu1, err := f.srv.cpuTime()
+	if err != nil {
+		return err
+	}
 	peak, _, _ := f.srv.memory()
-	e := &EndToEnd{Deliveries: n, Seconds: elapsed.Seconds(), PerSecond: float64(n) / elapsed.Seconds(), PeakRSS: peak}
+	e := &EndToEnd{Deliveries: n, Seconds: elapsed.Seconds(), PerSecond: float64(n) / elapsed.Seconds(), PeakRSS: peak,
+		CPUPerDelivery: float64((cpu1 - cpu0).Microseconds()) / float64(n)}
 	if rep.Ceiling != nil {
 		e.RatioToCeiling = e.PerSecond / rep.Ceiling.PerSecond
 	}
