@@ -187,6 +187,7 @@ func serve(ctx context.Context, c serveConfig, out, errOut io.Writer) error {
 		// headers without end.
 		ReadTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 
+	paceGC(ctx)
 	if err := engine.Start(context.WithoutCancel(ctx)); err != nil {
 		return err
 	}
