@@ -197,11 +197,11 @@ type claimer struct {
 	now, leaseUntil int64
 	claims          []hookd.Claim
 	held            map[string][]string // webhook id -> its leased deliveries, copied before the snapshot
+	heldSet         map[string]bool     // every id of held, made when first needed
 	due, hook       *sql.Stmt
 	queued, written *sql.Stmt
 	last, payload   *sql.Stmt
 	webhooks        map[string]*hookd.Webhook
-	payloads        map[string]json.RawMessage // event id -> payload, shared by its claims
 }
 
 // dueHook is an active webhook with deliveries that may be due.
@@ -288,6 +288,11 @@ func (c *claimer) lease(webhookID string, claims []hookd.Claim) {
 		c.held = map[string][]string{}
 	}
 	c.held[webhookID] = append(c.held[webhookID], ids...)
+	if c.heldSet != nil {
+		for _, id := range ids {
+			c.heldSet[id] = true
+		}
+	}
 }
 
 // maxQueuedRead bounds the events one claim reads for one webhook.
@@ -306,9 +311,13 @@ type queuedRow struct {
 // order, and returns how many.
 func (c *claimer) claimQueued(h dueHook, n int) (int, error) {
 	from, lowered := c.s.queue.reading(h.id)
-	held := make(map[string]bool, len(c.held[h.id]))
-	for _, id := range c.held[h.id] {
-		held[id] = true
+	if c.heldSet == nil {
+		c.heldSet = map[string]bool{}
+		for _, ids := range c.held {
+			for _, id := range ids {
+				c.heldSet[id] = true
+			}
+		}
 	}
 	var (
 		picked      []queuedRow
@@ -356,7 +365,7 @@ func (c *claimer) claimQueued(h dueHook, n int) (int, error) {
 			return 0, err
 		}
 		for _, r := range batch {
-			if !held[r.deliveryID] && !written[r.deliveryID] {
+			if !c.heldSet[r.deliveryID] && !written[r.deliveryID] {
 				picked = append(picked, r)
 			}
 			from = r.seq
@@ -374,13 +383,14 @@ func (c *claimer) claimQueued(h dueHook, n int) (int, error) {
 	claims := make([]hookd.Claim, len(picked))
 	seqs := make([]int64, len(picked))
 	if len(picked) > 0 {
-		if err := c.loadPayloads(picked); err != nil {
+		payloads, err := c.loadPayloads(picked)
+		if err != nil {
 			return 0, err
 		}
 		for i, r := range picked {
 			claims[i] = hookd.Claim{
 				Delivery: queuedDelivery(h.workspaceID, r.id, r.typ, fromMicros(r.created), h.id, r.idx),
-				Payload:  c.payloads[r.id],
+				Payload:  payloads[r.id],
 			}
 			seqs[i] = r.seq
 		}
@@ -391,26 +401,28 @@ func (c *claimer) claimQueued(h dueHook, n int) (int, error) {
 	return len(claims), nil
 }
 
-// loadPayloads reads the payloads of the events of rows that this call has
-// not read yet: an event's payload is read once and shared by the claims of
-// its deliveries.
-func (c *claimer) loadPayloads(rows []queuedRow) error {
-	if c.payloads == nil {
-		c.payloads = map[string]json.RawMessage{}
-	}
+// loadPayloads returns the payloads of the events of rows, from the
+// store's payload cache or else read (and cached): a webhook's claim reads
+// the events that the other webhooks' claims read a moment ago.
+func (c *claimer) loadPayloads(rows []queuedRow) (map[string]json.RawMessage, error) {
+	out := make(map[string]json.RawMessage, len(rows))
 	var ids []string
 	for _, r := range rows {
-		if _, ok := c.payloads[r.id]; !ok {
-			c.payloads[r.id] = nil
+		if _, ok := out[r.id]; ok {
+			continue
+		}
+		v, ok := c.s.payloads.get(r.id)
+		out[r.id] = v
+		if !ok {
 			ids = append(ids, r.id)
 		}
 	}
 	if len(ids) == 0 {
-		return nil
+		return out, nil
 	}
 	res, err := c.payload.QueryContext(c.ctx, idsJSON(ids))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer res.Close()
 	for res.Next() {
@@ -419,11 +431,43 @@ func (c *claimer) loadPayloads(rows []queuedRow) error {
 			payload []byte
 		)
 		if err := res.Scan(&id, &payload); err != nil {
-			return err
+			return nil, err
 		}
-		c.payloads[id] = payload
+		out[id] = payload
+		c.s.payloads.put(id, payload)
 	}
-	return res.Err()
+	return out, res.Err()
+}
+
+// payloadCache keeps the payloads of the events claims read last, about
+// payloadCacheBytes of them: an event is claimed once for each webhook it
+// fans out to, by claims close in time. Payloads never change. Only
+// ClaimDue uses it, one call at a time.
+type payloadCache struct {
+	cur, old map[string]json.RawMessage
+	curBytes int
+}
+
+const payloadCacheBytes = 8 << 20
+
+func (p *payloadCache) get(eventID string) (json.RawMessage, bool) {
+	if v, ok := p.cur[eventID]; ok {
+		return v, true
+	}
+	v, ok := p.old[eventID]
+	if ok {
+		p.put(eventID, v)
+	}
+	return v, ok
+}
+
+// put keeps v; past payloadCacheBytes, the older half is dropped.
+func (p *payloadCache) put(eventID string, v json.RawMessage) {
+	if p.cur == nil || p.curBytes >= payloadCacheBytes/2 {
+		p.old, p.cur, p.curBytes = p.cur, map[string]json.RawMessage{}, 0
+	}
+	p.cur[eventID] = v
+	p.curBytes += len(eventID) + len(v)
 }
 
 // claimWritten leases up to n due delivery rows of one webhook and returns

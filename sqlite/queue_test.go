@@ -222,3 +222,24 @@ func TestMigrateVersion1(t *testing.T) {
 		t.Fatalf("claimed: got %v; want %v", got, want)
 	}
 }
+
+// The payload cache keeps what was put last, up to its size, and drops
+// the oldest half beyond.
+func TestPayloadCache(t *testing.T) {
+	t.Parallel()
+	var c payloadCache
+	big := json.RawMessage(strings.Repeat("x", payloadCacheBytes/8))
+	for i := range 12 {
+		c.put(strconv.Itoa(i), big)
+	}
+	if _, ok := c.get("11"); !ok {
+		t.Error("the last payload put is gone")
+	}
+	if _, ok := c.get("0"); ok {
+		t.Error("the first payload is still kept past the cache's size")
+	}
+	c.put("nil", nil)
+	if v, ok := c.get("nil"); !ok || v != nil {
+		t.Errorf("a null payload: got %q, %v; want nil, true", v, ok)
+	}
+}

@@ -41,6 +41,8 @@ type Store struct {
 	leases leaseTable
 	// queue is how far claims have read the queued deliveries (queue.go).
 	queue queue
+	// payloads holds the payloads claims read last; guarded by claiming.
+	payloads payloadCache
 }
 
 var _ hookd.Store = (*Store)(nil)
