@@ -55,14 +55,14 @@ const (
 		ON CONFLICT (id) DO UPDATE SET attempts = attempts + 1, status = ?2, next_attempt_at = ?4,
 			scheduled_attempts = ?3, last_status_code = ?5, manual = 0, once = 0, lease_expires_at = 0, updated_at = ?6`
 	// sqlWriteClaimed writes the row of a queued delivery claimed by this
-	// process at its first record, from the claim, unless its webhook is
-	// gone; as sqlWriteQueued, it applies the record to a row written
-	// meanwhile.
+	// process at its first record, from the claim, unless its webhook or
+	// its event is gone (deleted, purged after a disable failed it); as
+	// sqlWriteQueued, it applies the record to a row written meanwhile.
 	sqlWriteClaimed = `INSERT INTO deliveries (id, workspace_id, event_id, webhook_id, event_type, status,
 		attempts, scheduled_attempts, manual, once, next_attempt_at, lease_expires_at, last_status_code,
 		created_at, updated_at)
 		SELECT ?1, ?7, ?8, ?9, ?10, ?2, 1, ?3, 0, 0, ?4, 0, ?5, ?11, ?6
-		WHERE EXISTS (SELECT 1 FROM webhooks WHERE id = ?9)
+		WHERE EXISTS (SELECT 1 FROM webhooks WHERE id = ?9) AND EXISTS (SELECT 1 FROM events WHERE id = ?8)
 		ON CONFLICT (id) DO UPDATE SET attempts = attempts + 1, status = ?2, next_attempt_at = ?4,
 			scheduled_attempts = ?3, last_status_code = ?5, manual = 0, once = 0, lease_expires_at = 0, updated_at = ?6`
 	// sqlMoveCursor moves a webhook's cursor up.
@@ -311,6 +311,9 @@ type queuedRow struct {
 // order, and returns how many.
 func (c *claimer) claimQueued(h dueHook, n int) (int, error) {
 	from, lowered := c.s.queue.reading(h.id)
+	// Every event up to the cursor has its row (a disable may have moved
+	// the cursor past the mark): none of them is queued.
+	from = max(from, h.cursor)
 	if c.heldSet == nil {
 		c.heldSet = map[string]bool{}
 		for _, ids := range c.held {
@@ -725,9 +728,10 @@ func webhookOfDelivery(ctx context.Context, tx *sql.Tx, byRow *sql.Stmt, id stri
 // ReleaseClaims ends the leases of the deliveries, which are due again at
 // their unchanged next attempt time. Unknown ids are ignored.
 func (s *Store) ReleaseClaims(ctx context.Context, deliveryIDs []string) error {
-	// The lease first: a claim that finds the delivery leased skips it and
-	// reads on, which it may only do while the scanned mark is not moved
-	// back before the delivery (queue.read).
+	// Not during a claim: one that copied the leases before this release
+	// would skip the deliveries as leased and read on past them.
+	s.claiming.Lock()
+	defer s.claiming.Unlock()
 	s.leases.release(deliveryIDs)
 	s.queue.released(deliveryIDs)
 	return nil

@@ -25,6 +25,11 @@ import (
 // first delivery still in flight. Seqs are assigned and committed in order
 // (one writer, AUTOINCREMENT), so a claim's snapshot holds every event up to
 // the last seq it read.
+//
+// A queued delivery is due from its event's created_at, and claims stop at
+// the first event not yet due: if the clock steps back, the events
+// published after the step wait until it passes the last stamp before it
+// (no longer than the step).
 
 // queuedID returns the id of the delivery of event eventID to the webhook
 // at place idx of its fanout: the event's id with the delivery prefix and

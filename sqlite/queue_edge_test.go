@@ -1,0 +1,318 @@
+package sqlite
+
+import (
+	"database/sql"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hookd/hookd"
+)
+
+// publishAt publishes one ticket.created event at now.
+func publishAt(t *testing.T, s *Store, workspaceID string, now time.Time) *hookd.Event {
+	t.Helper()
+	e := &hookd.Event{WorkspaceID: workspaceID, Type: "ticket.created", Payload: json.RawMessage(`{}`)}
+	if err := s.Publish(t.Context(), []*hookd.Event{e}, now); err != nil {
+		t.Fatalf("Publish: %v", err)
+	}
+	return e
+}
+
+// addWebhook makes one more active webhook of the workspace for events.
+func addWebhook(t *testing.T, s *Store, workspaceID string, events ...string) *hookd.Webhook {
+	t.Helper()
+	w := &hookd.Webhook{WorkspaceID: workspaceID, URL: "https://example.com/2",
+		Method: hookd.MethodPost, Events: events, TimeoutSeconds: 30, Status: hookd.WebhookActive,
+		Secrets: []hookd.Secret{{Value: "whsec_eA"}}, CreatedAt: t0, UpdatedAt: t0}
+	if err := s.CreateWebhook(t.Context(), w, 0); err != nil {
+		t.Fatalf("CreateWebhook: %v", err)
+	}
+	return w
+}
+
+func claimSome(t *testing.T, s *Store, limit int, exclude ...string) []hookd.Claim {
+	t.Helper()
+	claims, err := s.ClaimDue(t.Context(), hookd.ClaimRequest{Now: t0.Add(time.Second), LeaseUntil: t0.Add(time.Hour),
+		Limit: limit, PerWebhook: limit, Exclude: exclude})
+	if err != nil {
+		t.Fatalf("ClaimDue: %v", err)
+	}
+	return claims
+}
+
+// ReleaseClaims called while a claim is between its copy of the leases and
+// its reading of the webhook's queued deliveries: were it not to wait for
+// the claim, the claim would skip the released delivery as leased and move
+// the scanned mark past it, and the next record the durable cursor: the
+// delivery would never be sent, nor listed after a restart.
+func TestQueuedReleaseDuringClaim(t *testing.T) {
+	t.Parallel()
+	s, path := openTemp(t)
+	ctx := t.Context()
+	ws, w, first := seed(t, s)
+	publishAt(t, s, ws.ID, t0)
+	publishAt(t, s, ws.ID, t0)
+	claims := claimAll(t, s)
+	if len(claims) != 3 {
+		t.Fatalf("claimed %d; want 3", len(claims))
+	}
+	slices.SortFunc(claims, func(a, b hookd.Claim) int { return strings.Compare(a.Delivery.ID, b.Delivery.ID) })
+	lost := claims[0].Delivery.ID
+	if claims[0].Delivery.EventID != first.ID {
+		t.Fatalf("first claim is not of the first event")
+	}
+
+	// Hold every reader connection: the next ClaimDue copies the leases,
+	// then waits for a connection to begin its snapshot.
+	conns := make([]*sql.Conn, readerConns)
+	for i := range conns {
+		c, err := s.reader.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns[i] = c
+	}
+	waits := s.reader.Stats().WaitCount
+	type result struct {
+		claims []hookd.Claim
+		err    error
+	}
+	done := make(chan result, 1)
+	go func() {
+		c, err := s.ClaimDue(ctx, hookd.ClaimRequest{Now: t0.Add(time.Second), LeaseUntil: t0.Add(time.Hour),
+			Limit: 100, PerWebhook: 100})
+		done <- result{c, err}
+	}()
+	for s.reader.Stats().WaitCount == waits {
+		time.Sleep(time.Millisecond)
+	}
+	// The claim has copied the leases (lost is leased in its copy); the
+	// release waits for the claim to end.
+	released := make(chan error, 1)
+	go func() { released <- s.ReleaseClaims(ctx, []string{lost}) }()
+	time.Sleep(20 * time.Millisecond)
+	for _, c := range conns {
+		c.Close()
+	}
+	r := <-done
+	if r.err != nil {
+		t.Fatalf("ClaimDue: %v", r.err)
+	}
+	if err := <-released; err != nil {
+		t.Fatalf("ReleaseClaims: %v", err)
+	}
+	got := claimIDs(r.claims)
+	t.Logf("claim racing the release got %v", got)
+	// The two others finish.
+	succeed(t, s, claims[1], claims[2])
+	again := claimIDs(claimAll(t, s))
+	t.Logf("claim after the records got %v", again)
+	if !slices.Contains(got, lost) && !slices.Contains(again, lost) {
+		t.Errorf("released delivery %s is never claimed again", lost)
+	}
+
+	// After a restart: the cursor passed it.
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if after := claimIDs(claimAll(t, s2)); !slices.Contains(got, lost) && !slices.Contains(again, lost) &&
+		!slices.Contains(after, lost) {
+		t.Errorf("after reopening, released delivery %s is still not claimed (got %v)", lost, after)
+	}
+	if _, err := s2.Delivery(ctx, ws.ID, w.ID, lost); err != nil {
+		t.Errorf("Delivery(%s) after reopening: %v; want it pending", lost, err)
+	}
+	e, err := s2.Event(ctx, ws.ID, first.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(e.Deliveries) != 1 {
+		t.Errorf("event %s lists %d deliveries; want 1 (pending)", first.ID, len(e.Deliveries))
+	}
+}
+
+// A webhook disabled (its queued deliveries failed, cursor moved to the
+// last event) keeps its old in-memory scanned mark. Purge, while it is
+// disabled, deletes the failed rows below the cursor; once it is enabled
+// again, claims read from the stale mark and send the failed deliveries
+// again.
+func TestQueuedReenableAfterPurge(t *testing.T) {
+	t.Parallel()
+	s, _ := openTemp(t)
+	ctx := t.Context()
+	ws, w, _ := seed(t, s)
+	w2 := addWebhook(t, s, ws.ID, "*") // keeps the events alive (its deliveries stay queued)
+	publishAt(t, s, ws.ID, t0)
+	publishAt(t, s, ws.ID, t0)
+
+	// One delivery of w goes out and succeeds; its other two stay queued.
+	one := claimSome(t, s, 1, w2.ID)
+	if len(one) != 1 || one[0].Delivery.WebhookID != w.ID {
+		t.Fatalf("claimed %v; want one delivery of w", claimIDs(one))
+	}
+	succeed(t, s, one...)
+
+	// Disabled: the two queued deliveries fail. Enabled again.
+	cur, err := s.Webhook(ctx, ws.ID, w.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur.Status, cur.DisabledReason = hookd.WebhookDisabled, "by hand"
+	if err := s.UpdateWebhook(ctx, cur, t0.Add(time.Second)); err != nil {
+		t.Fatalf("disable: %v", err)
+	}
+	list, _, err := s.ListDeliveries(ctx, hookd.DeliveryFilter{WorkspaceID: ws.ID, WebhookID: w.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range list {
+		t.Logf("after disable: %s %s", d.ID, d.Status)
+	}
+	// While it is disabled, purge deletes the failed rows (below the
+	// cursor); then it is enabled again.
+	if _, err := s.Purge(ctx, hookd.PurgeRequest{Before: t0.Add(24 * time.Hour), IdempotencyBefore: t0}); err != nil {
+		t.Fatalf("Purge: %v", err)
+	}
+	cur.Status = hookd.WebhookActive
+	if err := s.UpdateWebhook(ctx, cur, t0.Add(2*time.Second)); err != nil {
+		t.Fatalf("enable: %v", err)
+	}
+	if got := claimSome(t, s, 100, w2.ID); len(got) != 0 {
+		t.Errorf("after purge, claimed %v: deliveries that failed when w was disabled are sent again", claimIDs(got))
+	}
+}
+
+// A queued delivery in flight when its webhook is disabled gets a failed
+// row; purge may delete that row and the event. The attempt's record then
+// inserts a row for a missing event: the foreign key fails and the whole
+// batch (other deliveries' records with it) is refused.
+func TestQueuedRecordAfterDisableAndPurge(t *testing.T) {
+	t.Parallel()
+	s, _ := openTemp(t)
+	ctx := t.Context()
+	ws, w, _ := seed(t, s)
+	ws2 := &hookd.Workspace{ID: hookd.NewID(hookd.PrefixWorkspace, t0), Name: "other", CreatedAt: t0, UpdatedAt: t0}
+	if err := s.CreateWorkspace(ctx, ws2); err != nil {
+		t.Fatal(err)
+	}
+	other := addWebhook(t, s, ws2.ID, "*")
+	publishAt(t, s, ws2.ID, t0)
+	claims := claimAll(t, s)
+	if len(claims) != 2 {
+		t.Fatalf("claimed %d; want 2", len(claims))
+	}
+	cur, err := s.Webhook(ctx, ws.ID, w.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur.Status, cur.DisabledReason = hookd.WebhookDisabled, "by hand"
+	if err := s.UpdateWebhook(ctx, cur, t0.Add(time.Second)); err != nil {
+		t.Fatalf("disable: %v", err)
+	}
+	if _, err := s.Purge(ctx, hookd.PurgeRequest{Before: t0.Add(24 * time.Hour), IdempotencyBefore: t0}); err != nil {
+		t.Fatalf("Purge: %v", err)
+	}
+	// Both attempts come back in one batch.
+	slices.SortFunc(claims, func(a, b hookd.Claim) int {
+		return strings.Compare(b.Delivery.WebhookID, a.Delivery.WebhookID) // w's last
+	})
+	if claims[0].Delivery.WebhookID != other.ID {
+		claims[0], claims[1] = claims[1], claims[0]
+	}
+	code := 200
+	recs := make([]hookd.AttemptRecord, len(claims))
+	for i, c := range claims {
+		recs[i] = hookd.AttemptRecord{DeliveryID: c.Delivery.ID, WebhookID: c.Delivery.WebhookID,
+			Status: hookd.DeliverySucceeded, Succeeded: true, LastStatusCode: &code, Now: t0.Add(time.Second),
+			Attempt: hookd.Attempt{Trigger: hookd.TriggerScheduled, StartedAt: t0.Add(time.Second),
+				Response: &hookd.AttemptResponse{Status: 200}}}
+	}
+	if err := s.RecordAttempts(ctx, recs); err != nil {
+		t.Errorf("RecordAttempts: %v; want nil (the purged delivery skipped, the other recorded)", err)
+	}
+	d, err := s.Delivery(ctx, ws2.ID, other.ID, claims[0].Delivery.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Status != hookd.DeliverySucceeded {
+		t.Errorf("the other workspace's delivery is %s after its record; want succeeded", d.Status)
+	}
+}
+
+// Pages of ListDeliveries mixing rows (succeeded, retrying) and queued
+// deliveries, with and without a status filter, add up to the whole list,
+// newest first, without repeats.
+func TestQueuedListPages(t *testing.T) {
+	t.Parallel()
+	s, _ := openTemp(t)
+	ctx := t.Context()
+	ws, w, _ := seed(t, s)
+	w2 := addWebhook(t, s, ws.ID, "ticket.*")
+	for i := range 14 {
+		typ := "ticket.created"
+		if i%3 == 0 {
+			typ = "user.created"
+		}
+		e := &hookd.Event{WorkspaceID: ws.ID, Type: typ, Payload: json.RawMessage(`{}`)}
+		if err := s.Publish(ctx, []*hookd.Event{e}, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	claims := claimSome(t, s, 7, w2.ID)
+	slices.SortFunc(claims, func(a, b hookd.Claim) int { return strings.Compare(a.Delivery.ID, b.Delivery.ID) })
+	succeed(t, s, claims[0], claims[3])
+	retry := t0.Add(time.Hour)
+	var recs []hookd.AttemptRecord
+	for _, c := range []hookd.Claim{claims[1], claims[5]} {
+		recs = append(recs, hookd.AttemptRecord{DeliveryID: c.Delivery.ID, WebhookID: c.Delivery.WebhookID,
+			Status: hookd.DeliveryPending, NextAttemptAt: &retry, ScheduledAttempts: 1, Now: t0.Add(time.Second),
+			Attempt: hookd.Attempt{Trigger: hookd.TriggerScheduled, StartedAt: t0.Add(time.Second)}})
+	}
+	if err := s.RecordAttempts(ctx, recs); err != nil {
+		t.Fatal(err)
+	}
+	for _, status := range []string{"", hookd.DeliveryPending, hookd.DeliverySucceeded} {
+		for _, hook := range []string{w.ID, w2.ID} {
+			all, next, err := s.ListDeliveries(ctx, hookd.DeliveryFilter{WorkspaceID: ws.ID, WebhookID: hook,
+				Status: status, Page: hookd.Page{Limit: 250}})
+			if err != nil || next != "" {
+				t.Fatalf("ListDeliveries: %v, %q", err, next)
+			}
+			var paged []string
+			cursor := ""
+			for range 100 {
+				page, next, err := s.ListDeliveries(ctx, hookd.DeliveryFilter{WorkspaceID: ws.ID, WebhookID: hook,
+					Status: status, Page: hookd.Page{Limit: 3, Cursor: cursor}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, d := range page {
+					paged = append(paged, d.ID)
+				}
+				if next == "" {
+					break
+				}
+				cursor = next
+			}
+			var want []string
+			for _, d := range all {
+				want = append(want, d.ID)
+			}
+			if !slices.IsSortedFunc(want, func(a, b string) int { return strings.Compare(b, a) }) {
+				t.Errorf("status %q hook %s: not newest first: %v", status, hook, want)
+			}
+			if !slices.Equal(paged, want) {
+				t.Errorf("status %q hook %s: pages\n %v\nwant\n %v", status, hook, paged, want)
+			}
+			t.Logf("status %q hook %s: %d deliveries", status, hook, len(want))
+		}
+	}
+}
