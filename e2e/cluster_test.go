@@ -203,10 +203,31 @@ func TestCluster(t *testing.T) {
 	}
 	owner := fmt.Sprintf("%s/%d/%%", host, victim.cmd.Process.Pid) // postgres.Config.Instance's default
 	received := func() int { return rcs[0].count() + rcs[1].count() + rcs[2].count() }
+	leased := func() int {
+		return db.count(`SELECT count(*) FROM deliveries WHERE leased_by LIKE $1 AND status = 'pending'`, owner)
+	}
 	waitFor(t, 60*time.Second, "a quarter of the deliveries, the victim holding leases", func() bool {
-		return received() >= 2*events/4 && db.count(`SELECT count(*) FROM deliveries
-			WHERE leased_by LIKE $1 AND status = 'pending'`, owner) > 0
+		return received() >= 2*events/4 && leased() > 0
 	})
+	// Stop the victim and look again: between a look and the kill, its
+	// records could end every lease it held. Stopped, it commits nothing
+	// more once a commit already sent has landed.
+	for try := 0; ; try++ {
+		if err := victim.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(200 * time.Millisecond)
+		if leased() > 0 {
+			break
+		}
+		if try == 20 {
+			t.Fatal("the stopped victim never held a lease")
+		}
+		if err := victim.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	if err := victim.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
