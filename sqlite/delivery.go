@@ -356,7 +356,7 @@ func idSet(rows *sql.Rows, err error) (map[string]bool, error) {
 	return out, rows.Err()
 }
 
-// writeRow writes the row of a queued delivery d, unless it has one.
+// writeRow writes the row of delivery d, unless it has one.
 func writeRow(ctx context.Context, tx *sql.Tx, d *hookd.Delivery) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO deliveries (id, workspace_id, event_id, webhook_id, event_type,
 		status, attempts, scheduled_attempts, manual, once, next_attempt_at, lease_expires_at, last_status_code,

@@ -22,10 +22,6 @@ const (
 	sqlInsertEvent = `INSERT INTO events (` + eventColumns + `, fanout) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 	sqlEventByKey  = `SELECT id, created_at FROM events
 		WHERE workspace_id = ? AND idempotency_key = ? AND idempotency_key <> ''`
-	sqlInsertDelivery = `INSERT INTO deliveries (id, workspace_id, event_id, webhook_id, event_type, status,
-		attempts, scheduled_attempts, manual, once, next_attempt_at, lease_expires_at, last_status_code,
-		created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, 'pending', 0, 0, 0, ?, ?, ?, NULL, ?, ?)`
 )
 
 func scanEvent(row interface{ Scan(...any) error }) (hookd.Event, error) {
@@ -354,32 +350,6 @@ func insertEvent(ctx context.Context, stmt *sql.Stmt, e *hookd.Event, fanout []s
 	return res.LastInsertId()
 }
 
-// insertDelivery inserts a pending delivery of e to webhookID, due at now
-// and leased until leaseUntil (zero: not leased).
-func insertDelivery(ctx context.Context, stmt *sql.Stmt, e *hookd.Event, webhookID string, now time.Time,
-	once bool, leaseUntil time.Time) (hookd.Delivery, error) {
-	d := hookd.Delivery{
-		ID:          hookd.NewID(hookd.PrefixDelivery, now),
-		WorkspaceID: e.WorkspaceID,
-		EventID:     e.ID,
-		WebhookID:   webhookID,
-		EventType:   e.Type,
-		Status:      hookd.DeliveryPending,
-		CreatedAt:   now,
-		UpdatedAt:   now,
-		Once:        once,
-	}
-	next := now
-	d.NextAttemptAt = &next
-	var lease int64
-	if !leaseUntil.IsZero() {
-		lease = micros(leaseUntil)
-	}
-	_, err := stmt.ExecContext(ctx, d.ID, d.WorkspaceID, d.EventID, d.WebhookID, d.EventType,
-		bool2int(once), micros(now), lease, micros(now), micros(now))
-	return d, err
-}
-
 // PublishTest stores e with one delivery to the webhook webhookID of
 // e.WorkspaceID only, whatever its status and subscriptions, marked for a
 // single attempt (Once) and already leased until leaseUntil, and returns
@@ -403,8 +373,11 @@ func (s *Store) PublishTest(ctx context.Context, e *hookd.Event, webhookID strin
 		if _, err := insertEvent(ctx, tx.StmtContext(ctx, s.stmts.insertEvent), &stored, nil); err != nil {
 			return err
 		}
-		d, err := insertDelivery(ctx, tx.StmtContext(ctx, s.stmts.insertDelivery), &stored, webhookID, now, true, time.Time{})
-		if err != nil {
+		next := now
+		d := hookd.Delivery{ID: hookd.NewID(hookd.PrefixDelivery, now), WorkspaceID: stored.WorkspaceID,
+			EventID: stored.ID, WebhookID: webhookID, EventType: stored.Type, Status: hookd.DeliveryPending,
+			NextAttemptAt: &next, Once: true, CreatedAt: now, UpdatedAt: now}
+		if err := writeRow(ctx, tx, &d); err != nil {
 			return err
 		}
 		// Leased before the commit makes it due: no claim takes it.

@@ -17,7 +17,6 @@ type statements struct {
 	insertAttempt     *sql.Stmt
 	webhookOfDelivery *sql.Stmt
 	insertEvent       *sql.Stmt
-	insertDelivery    *sql.Stmt
 	webhookByID       *sql.Stmt
 	eventByKey        *sql.Stmt
 	publishWebhooks   *sql.Stmt
@@ -45,7 +44,6 @@ func (st *statements) list() []struct {
 		{&st.insertAttempt, sqlInsertAttempt},
 		{&st.webhookOfDelivery, sqlWebhookOfDelivery},
 		{&st.insertEvent, sqlInsertEvent},
-		{&st.insertDelivery, sqlInsertDelivery},
 		{&st.eventByKey, sqlEventByKey},
 		{&st.publishWebhooks, sqlPublishWebhooks},
 		{&st.workspaceExists, sqlWorkspaceExists},
