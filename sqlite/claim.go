@@ -548,6 +548,7 @@ func (s *Store) RecordAttempts(ctx context.Context, recs []hookd.AttemptRecord) 
 		}
 	}
 	applied := make([]bool, len(recs))
+	var moved map[string]int64 // cursors written
 	err := s.write(ctx, "record attempts", func(ctx context.Context, tx *sql.Tx) error {
 		record := tx.StmtContext(ctx, s.stmts.recordDelivery)
 		insert := tx.StmtContext(ctx, s.stmts.insertAttempt)
@@ -598,7 +599,8 @@ func (s *Store) RecordAttempts(ctx context.Context, recs []hookd.AttemptRecord) 
 				st.failStart = &t
 			}
 		}
-		if err := s.moveCursors(ctx, tx, queued); err != nil {
+		var err error
+		if moved, err = s.moveCursors(ctx, tx, queued); err != nil {
 			return err
 		}
 		for _, id := range order {
@@ -641,6 +643,7 @@ func (s *Store) RecordAttempts(ctx context.Context, recs []hookd.AttemptRecord) 
 		ids[i] = recs[i].DeliveryID
 	}
 	s.queue.recorded(ids)
+	s.queue.persisted(moved)
 	s.leases.release(ids)
 	return nil
 }
@@ -682,25 +685,20 @@ func affected(res sql.Result, err error) (int64, error) {
 	return res.RowsAffected()
 }
 
-// moveCursors moves up the cursors of the webhooks of the queued
-// deliveries done, whose records are in tx.
-func (s *Store) moveCursors(ctx context.Context, tx *sql.Tx, done map[string]bool) error {
-	if len(done) == 0 {
-		return nil
-	}
-	moved := map[string]bool{}
-	for id := range done {
-		c, _ := s.queue.claimed(id)
-		if moved[c.webhookID] {
-			continue
-		}
-		moved[c.webhookID] = true
-		if _, err := tx.StmtContext(ctx, s.stmts.moveCursor).ExecContext(ctx,
-			s.queue.cursor(c.webhookID, done), c.webhookID); err != nil {
-			return err
+// moveCursors moves up, in tx, the cursors of the webhooks whose claims
+// have read past them: up to their first queued delivery in flight that
+// tx does not record (done), or as far as their claims have read. A
+// webhook whose events are mostly for others gets its cursor moved too, so
+// that lists and restarts do not read those events again. It returns the
+// cursors written, for queue.persisted once tx has committed.
+func (s *Store) moveCursors(ctx context.Context, tx *sql.Tx, done map[string]bool) (map[string]int64, error) {
+	moves := s.queue.cursors(done)
+	for id, cursor := range moves {
+		if _, err := tx.StmtContext(ctx, s.stmts.moveCursor).ExecContext(ctx, cursor, id); err != nil {
+			return nil, err
 		}
 	}
-	return nil
+	return moves, nil
 }
 
 // webhookOfDelivery returns the webhook of a delivery, with a row or

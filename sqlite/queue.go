@@ -137,6 +137,8 @@ type hookQueue struct {
 	// claim reading meanwhile does not move it forward past the release.
 	lowered  int
 	inFlight map[int64]string // event seq -> its delivery in flight
+	// cursor is the durable cursor as last read or written.
+	cursor int64
 }
 
 // queuedClaim is a queued delivery claimed and not yet recorded.
@@ -148,11 +150,14 @@ type queuedClaim struct {
 
 func (q *queue) hook(webhookID string, cursor int64) *hookQueue {
 	if q.hooks == nil {
-		q.hooks, q.heads, q.inFlight = map[string]*hookQueue{}, map[string]int64{}, map[string]queuedClaim{}
+		q.hooks, q.inFlight = map[string]*hookQueue{}, map[string]queuedClaim{}
+	}
+	if q.heads == nil {
+		q.heads = map[string]int64{}
 	}
 	h := q.hooks[webhookID]
 	if h == nil {
-		h = &hookQueue{scanned: cursor, inFlight: map[int64]string{}}
+		h = &hookQueue{scanned: cursor, cursor: cursor, inFlight: map[int64]string{}}
 		q.hooks[webhookID] = h
 	}
 	return h
@@ -202,7 +207,9 @@ func (q *queue) read(webhookID, workspaceID string, lowered int, seq int64, end 
 func (q *queue) published(workspaceID string, seq int64) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	q.hook("", 0) // makes the maps
+	if q.heads == nil {
+		q.heads = map[string]int64{}
+	}
 	if seq > q.heads[workspaceID] {
 		q.heads[workspaceID] = seq
 	}
@@ -216,20 +223,36 @@ func (q *queue) claimed(deliveryID string) (queuedClaim, bool) {
 	return c, ok
 }
 
-// cursor returns how far webhookID's durable cursor may move once the
-// records of the deliveries done commit: up to just before its first event
-// still in flight, else to its scanned mark.
-func (q *queue) cursor(webhookID string, done map[string]bool) int64 {
+// cursors returns the webhooks whose durable cursor may move up once the
+// records of the deliveries done commit, with where to: up to just before
+// their first event still in flight, else to their scanned mark.
+func (q *queue) cursors(done map[string]bool) map[string]int64 {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	h := q.hook(webhookID, 0)
-	cur := h.scanned
-	for seq, id := range h.inFlight {
-		if !done[id] && seq-1 < cur {
-			cur = seq - 1
+	out := map[string]int64{}
+	for id, h := range q.hooks {
+		cur := h.scanned
+		for seq, d := range h.inFlight {
+			if !done[d] && seq-1 < cur {
+				cur = seq - 1
+			}
+		}
+		if cur > h.cursor {
+			out[id] = cur
 		}
 	}
-	return cur
+	return out
+}
+
+// persisted notes the cursors written by a committed record.
+func (q *queue) persisted(cursors map[string]int64) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for id, cur := range cursors {
+		if h := q.hooks[id]; h != nil && cur > h.cursor {
+			h.cursor = cur
+		}
+	}
 }
 
 // recorded forgets the queued deliveries whose records have committed.

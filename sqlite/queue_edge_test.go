@@ -316,3 +316,37 @@ func TestQueuedListPages(t *testing.T) {
 		}
 	}
 }
+
+// A webhook that none of the events published fans out to still has its
+// cursor moved past them once claims have read them, so that lists and
+// restarts need not read them again.
+func TestQueuedCursorOfOtherWebhooksMoves(t *testing.T) {
+	t.Parallel()
+	s, _ := openTemp(t)
+	ctx := t.Context()
+	ws, _, _ := seed(t, s) // its webhook takes every event
+	invoices := addWebhook(t, s, ws.ID, "invoice.*")
+	var last *hookd.Event
+	for range 5 {
+		last = publishAt(t, s, ws.ID, t0) // ticket.created: not for invoices
+	}
+	claims := claimAll(t, s)
+	if len(claims) != 6 {
+		t.Fatalf("claimed %d; want 6", len(claims))
+	}
+	succeed(t, s, claims...)
+	var cursor, lastSeq int64
+	if err := s.reader.QueryRowContext(ctx, `SELECT cursor FROM webhooks WHERE id = ?`, invoices.ID).Scan(&cursor); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.reader.QueryRowContext(ctx, `SELECT seq FROM events WHERE id = ?`, last.ID).Scan(&lastSeq); err != nil {
+		t.Fatal(err)
+	}
+	if cursor < lastSeq {
+		t.Errorf("cursor of the webhook no event was for: %d; want at least the last event's seq %d", cursor, lastSeq)
+	}
+	list, _, err := s.ListDeliveries(ctx, hookd.DeliveryFilter{WorkspaceID: ws.ID, WebhookID: invoices.ID})
+	if err != nil || len(list) != 0 {
+		t.Errorf("deliveries of the webhook no event was for: %d, %v; want none", len(list), err)
+	}
+}
