@@ -42,23 +42,11 @@ const (
 	// sqlWrittenOf returns which of the ids in the JSON array have a row.
 	sqlWrittenOf = `SELECT id FROM deliveries WHERE id IN (SELECT value FROM json_each(?))`
 	// sqlWriteQueued writes the row of a queued delivery at its first
-	// record: the delivery of event ?8 to webhook ?7 when that event fans
-	// out to it, with the record's outcome; when the row was written
-	// meanwhile (a retry by hand, a disable), it applies the record as
-	// sqlRecordDelivery does.
+	// record, from the delivery as claimed, unless its webhook or its event
+	// is gone (deleted, purged after a disable failed it); when the row was
+	// written meanwhile (a retry by hand, a disable), it applies the record
+	// as sqlRecordDelivery does.
 	sqlWriteQueued = `INSERT INTO deliveries (id, workspace_id, event_id, webhook_id, event_type, status,
-		attempts, scheduled_attempts, manual, once, next_attempt_at, lease_expires_at, last_status_code,
-		created_at, updated_at)
-		SELECT ?1, e.workspace_id, e.id, w.id, e.type, ?2, 1, ?3, 0, 0, ?4, 0, ?5, e.created_at, ?6
-		FROM events AS e JOIN webhooks AS w ON w.id = ?7 AND w.workspace_id = e.workspace_id
-		WHERE e.id = ?8 AND instr(' ' || e.fanout || ' ', ' ' || ?7 || ' ') > 0
-		ON CONFLICT (id) DO UPDATE SET attempts = attempts + 1, status = ?2, next_attempt_at = ?4,
-			scheduled_attempts = ?3, last_status_code = ?5, manual = 0, once = 0, lease_expires_at = 0, updated_at = ?6`
-	// sqlWriteClaimed writes the row of a queued delivery claimed by this
-	// process at its first record, from the claim, unless its webhook or
-	// its event is gone (deleted, purged after a disable failed it); as
-	// sqlWriteQueued, it applies the record to a row written meanwhile.
-	sqlWriteClaimed = `INSERT INTO deliveries (id, workspace_id, event_id, webhook_id, event_type, status,
 		attempts, scheduled_attempts, manual, once, next_attempt_at, lease_expires_at, last_status_code,
 		created_at, updated_at)
 		SELECT ?1, ?7, ?8, ?9, ?10, ?2, 1, ?3, 0, 0, ?4, 0, ?5, ?11, ?6
@@ -569,12 +557,13 @@ func (s *Store) RecordAttempts(ctx context.Context, recs []hookd.AttemptRecord) 
 				}
 				rec.WebhookID = webhookID
 			}
-			ok, err := s.recordOne(ctx, tx, record, rec)
+			c, inFlight := s.queue.claimed(rec.DeliveryID)
+			if inFlight {
+				queued[rec.DeliveryID] = true
+			}
+			ok, err := s.recordOne(ctx, tx, record, rec, c.delivery)
 			if err != nil {
 				return err
-			}
-			if _, inFlight := s.queue.claimed(rec.DeliveryID); inFlight {
-				queued[rec.DeliveryID] = true
 			}
 			if !ok {
 				continue // deleted with its webhook or workspace, or purged
@@ -649,30 +638,34 @@ func (s *Store) RecordAttempts(ctx context.Context, recs []hookd.AttemptRecord) 
 }
 
 // recordOne applies rec to its delivery's row, writing the row of a queued
-// delivery; it returns false when the delivery no longer exists.
-func (s *Store) recordOne(ctx context.Context, tx *sql.Tx, record *sql.Stmt, rec *hookd.AttemptRecord) (bool, error) {
-	if c, inFlight := s.queue.claimed(rec.DeliveryID); inFlight {
-		d := c.delivery
-		res, err := tx.StmtContext(ctx, s.stmts.writeClaimed).ExecContext(ctx, rec.DeliveryID, rec.Status,
-			rec.ScheduledAttempts, nullMicros(rec.NextAttemptAt), nullInt(rec.LastStatusCode), micros(rec.Now),
-			d.WorkspaceID, d.EventID, d.WebhookID, d.EventType, micros(d.CreatedAt))
-		n, err := affected(res, err)
-		return n > 0, err
+// delivery from claimed, the delivery as this process claimed it (nil: not
+// in flight here); it returns false when the delivery no longer exists.
+func (s *Store) recordOne(ctx context.Context, tx *sql.Tx, record *sql.Stmt, rec *hookd.AttemptRecord,
+	claimed *hookd.Delivery) (bool, error) {
+	if claimed == nil {
+		res, err := record.ExecContext(ctx, rec.Status, nullMicros(rec.NextAttemptAt), rec.ScheduledAttempts,
+			nullInt(rec.LastStatusCode), micros(rec.Now), rec.DeliveryID)
+		if n, err := affected(res, err); n > 0 || err != nil {
+			return n > 0, err
+		}
+		// No row: a queued delivery whose claim's lease ran out, or that
+		// was handed back, before this record.
+		var workspaceID string
+		err = tx.QueryRowContext(ctx, `SELECT workspace_id FROM webhooks WHERE id = ?`, rec.WebhookID).Scan(&workspaceID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		if claimed, err = loadQueued(ctx, tx, workspaceID, rec.WebhookID, rec.DeliveryID); claimed == nil || err != nil {
+			return false, err
+		}
 	}
-	res, err := record.ExecContext(ctx, rec.Status, nullMicros(rec.NextAttemptAt), rec.ScheduledAttempts,
-		nullInt(rec.LastStatusCode), micros(rec.Now), rec.DeliveryID)
-	if n, err := affected(res, err); n > 0 || err != nil {
-		return n > 0, err
-	}
-	// No row: a queued delivery this process did not claim (its claim's
-	// lease ran out, or it was handed back, before this record).
-	eventID, _, queued := parseQueuedID(rec.DeliveryID)
-	if !queued {
-		return false, nil
-	}
-	res, err = tx.StmtContext(ctx, s.stmts.writeQueued).ExecContext(ctx, rec.DeliveryID, rec.Status,
+	d := claimed
+	res, err := tx.StmtContext(ctx, s.stmts.writeQueued).ExecContext(ctx, rec.DeliveryID, rec.Status,
 		rec.ScheduledAttempts, nullMicros(rec.NextAttemptAt), nullInt(rec.LastStatusCode), micros(rec.Now),
-		rec.WebhookID, eventID)
+		d.WorkspaceID, d.EventID, d.WebhookID, d.EventType, micros(d.CreatedAt))
 	n, err := affected(res, err)
 	return n > 0, err
 }

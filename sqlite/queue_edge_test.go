@@ -350,3 +350,27 @@ func TestQueuedCursorOfOtherWebhooksMoves(t *testing.T) {
 		t.Errorf("deliveries of the webhook no event was for: %d, %v; want none", len(list), err)
 	}
 }
+
+// The record of a queued delivery handed back before it arrived (or whose
+// lease ran out) still writes the delivery's row.
+func TestQueuedRecordAfterRelease(t *testing.T) {
+	t.Parallel()
+	s, _ := openTemp(t)
+	ctx := t.Context()
+	ws, w, _ := seed(t, s)
+	claims := claimAll(t, s)
+	if len(claims) != 1 {
+		t.Fatalf("claimed %d; want 1", len(claims))
+	}
+	if err := s.ReleaseClaims(ctx, []string{claims[0].Delivery.ID}); err != nil {
+		t.Fatalf("ReleaseClaims: %v", err)
+	}
+	succeed(t, s, claims[0])
+	d, err := s.Delivery(ctx, ws.ID, w.ID, claims[0].Delivery.ID)
+	if err != nil {
+		t.Fatalf("Delivery: %v", err)
+	}
+	if d.Status != hookd.DeliverySucceeded || d.Attempts != 1 || len(d.AttemptLog) != 1 {
+		t.Errorf("delivery after its record: %s, %d attempts, %d logged; want succeeded, 1, 1", d.Status, d.Attempts, len(d.AttemptLog))
+	}
+}

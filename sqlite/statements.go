@@ -12,7 +12,6 @@ import (
 type statements struct {
 	recordDelivery    *sql.Stmt
 	writeQueued       *sql.Stmt
-	writeClaimed      *sql.Stmt
 	moveCursor        *sql.Stmt
 	insertAttempt     *sql.Stmt
 	webhookOfDelivery *sql.Stmt
@@ -39,7 +38,6 @@ func (st *statements) list() []struct {
 		{&st.webhookByID, sqlWebhookByID},
 		{&st.recordDelivery, sqlRecordDelivery},
 		{&st.writeQueued, sqlWriteQueued},
-		{&st.writeClaimed, sqlWriteClaimed},
 		{&st.moveCursor, sqlMoveCursor},
 		{&st.insertAttempt, sqlInsertAttempt},
 		{&st.webhookOfDelivery, sqlWebhookOfDelivery},
