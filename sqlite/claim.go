@@ -41,29 +41,8 @@ const (
 	sqlPayloads = `SELECT id, payload FROM events WHERE id IN (SELECT value FROM json_each(?))`
 	// sqlWrittenOf returns which of the ids in the JSON array have a row.
 	sqlWrittenOf = `SELECT id FROM deliveries WHERE id IN (SELECT value FROM json_each(?))`
-	// sqlWriteQueued writes the row of a queued delivery at its first
-	// record, from the delivery as claimed, unless its webhook or its event
-	// is gone (deleted, purged after a disable failed it); when the row was
-	// written meanwhile (a retry by hand, a disable), it applies the record
-	// as sqlRecordDelivery does.
-	sqlWriteQueued = `INSERT INTO deliveries (id, workspace_id, event_id, webhook_id, event_type, status,
-		attempts, scheduled_attempts, manual, once, next_attempt_at, lease_expires_at, last_status_code,
-		created_at, updated_at)
-		SELECT ?1, ?7, ?8, ?9, ?10, ?2, 1, ?3, 0, 0, ?4, 0, ?5, ?11, ?6
-		WHERE EXISTS (SELECT 1 FROM webhooks WHERE id = ?9) AND EXISTS (SELECT 1 FROM events WHERE id = ?8)
-		ON CONFLICT (id) DO UPDATE SET attempts = attempts + 1, status = ?2, next_attempt_at = ?4,
-			scheduled_attempts = ?3, last_status_code = ?5, manual = 0, once = 0, lease_expires_at = 0, updated_at = ?6`
 	// sqlMoveCursor moves a webhook's cursor up.
-	sqlMoveCursor = `UPDATE webhooks SET cursor = max(cursor, ?) WHERE id = ?`
-	// sqlRecordDelivery applies one record to its delivery.
-	sqlRecordDelivery = `UPDATE deliveries SET attempts = attempts + 1, status = ?, next_attempt_at = ?,
-		scheduled_attempts = ?, last_status_code = ?, manual = 0, once = 0, lease_expires_at = 0, updated_at = ?
-		WHERE id = ?`
-	// sqlInsertAttempt logs the attempt, numbered by the delivery's
-	// attempts after sqlRecordDelivery.
-	sqlInsertAttempt = `INSERT INTO attempts (delivery_id, number, trigger, started_at, duration_ms, request,
-		response, error)
-		SELECT id, attempts, ?, ?, ?, ?, ?, ? FROM deliveries WHERE id = ?`
+	sqlMoveCursor        = `UPDATE webhooks SET cursor = max(cursor, ?) WHERE id = ?`
 	sqlWebhookOfDelivery = `SELECT webhook_id FROM deliveries WHERE id = ?`
 	sqlStreakSucceeded   = `UPDATE webhooks SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL`
 	sqlStreakFailed      = `UPDATE webhooks SET failing_since = ? WHERE id = ? AND failing_since IS NULL`
@@ -74,6 +53,38 @@ const (
 	sqlFailPending = `UPDATE deliveries INDEXED BY deliveries_due SET status = 'failed', next_attempt_at = NULL, manual = 0,
 		once = 0, lease_expires_at = 0, updated_at = ? WHERE webhook_id = ? AND status = 'pending' AND id <> ?`
 )
+
+// The statements that record attempts.
+var (
+	// sqlWriteQueued writes the row of a queued delivery at its first
+	// record, from the delivery as claimed, with the attempt ?12 as its
+	// log, unless its webhook or its event is gone (deleted, purged after a
+	// disable failed it); when the row was written meanwhile (a retry by
+	// hand, a disable), it applies the record as sqlRecordDelivery does.
+	sqlWriteQueued = `INSERT INTO deliveries (id, workspace_id, event_id, webhook_id, event_type, status,
+		attempts, scheduled_attempts, manual, once, next_attempt_at, lease_expires_at, last_status_code,
+		created_at, updated_at, log)
+		SELECT ?1, ?7, ?8, ?9, ?10, ?2, 1, ?3, 0, 0, ?4, 0, ?5, ?11, ?6, '[' || ?12 || ']'
+		WHERE EXISTS (SELECT 1 FROM webhooks WHERE id = ?9) AND EXISTS (SELECT 1 FROM events WHERE id = ?8)
+		ON CONFLICT (id) DO UPDATE SET attempts = attempts + 1, status = ?2, next_attempt_at = ?4,
+			scheduled_attempts = ?3, last_status_code = ?5, manual = 0, once = 0, lease_expires_at = 0, updated_at = ?6,
+			log = ` + appendLog("?12")
+	// sqlRecordDelivery applies one record to its delivery, with the
+	// attempt ?7 appended to its log.
+	sqlRecordDelivery = `UPDATE deliveries SET attempts = attempts + 1, status = ?2, next_attempt_at = ?4,
+		scheduled_attempts = ?3, last_status_code = ?5, manual = 0, once = 0, lease_expires_at = 0, updated_at = ?6,
+		log = ` + appendLog("?7") + `
+		WHERE id = ?1`
+)
+
+// appendLog is an expression for the log column with the attempt in
+// parameter p (a JSON object) appended: the array's text is extended,
+// never parsed. An attempt's number is its place in the log (migration
+// 0003_attempt_log.sql).
+func appendLog(p string) string {
+	return `CASE WHEN log IS NULL THEN '[' || ` + p + ` || ']'
+		ELSE substr(log, 1, length(log) - 1) || ',' || ` + p + ` || ']' END`
+}
 
 // sqlClaimDue reads up to ?4 claimable deliveries of webhook ?1 in due
 // order, with their events' payloads, without the leased ones listed in
@@ -514,32 +525,19 @@ func (s *Store) RecordAttempts(ctx context.Context, recs []hookd.AttemptRecord) 
 	if len(recs) == 0 {
 		return nil
 	}
-	// Encode the logs before taking the writer.
-	type logged struct {
-		request  string
-		response sql.NullString
-	}
-	logs := make([]logged, len(recs))
+	// Encode the log entries before taking the writer.
+	logs := make([]string, len(recs))
 	for i := range recs {
-		a := &recs[i].Attempt
-		b, err := json.Marshal(a.Request)
+		b, err := encodeAttempt(&recs[i].Attempt)
 		if err != nil {
 			return wrap("record attempts", err)
 		}
-		logs[i].request = string(b)
-		if a.Response != nil {
-			b, err := json.Marshal(a.Response)
-			if err != nil {
-				return wrap("record attempts", err)
-			}
-			logs[i].response = sql.NullString{String: string(b), Valid: true}
-		}
+		logs[i] = string(b)
 	}
 	applied := make([]bool, len(recs))
 	var moved map[string]int64 // cursors written
 	err := s.write(ctx, "record attempts", func(ctx context.Context, tx *sql.Tx) error {
 		record := tx.StmtContext(ctx, s.stmts.recordDelivery)
-		insert := tx.StmtContext(ctx, s.stmts.insertAttempt)
 		var (
 			order   []string // webhooks in the order the batch meets them
 			streaks = map[string]*streak{}
@@ -561,7 +559,7 @@ func (s *Store) RecordAttempts(ctx context.Context, recs []hookd.AttemptRecord) 
 			if inFlight {
 				queued[rec.DeliveryID] = true
 			}
-			ok, err := s.recordOne(ctx, tx, record, rec, c.delivery)
+			ok, err := s.recordOne(ctx, tx, record, rec, logs[i], c.delivery)
 			if err != nil {
 				return err
 			}
@@ -569,11 +567,6 @@ func (s *Store) RecordAttempts(ctx context.Context, recs []hookd.AttemptRecord) 
 				continue // deleted with its webhook or workspace, or purged
 			}
 			applied[i] = true
-			a := &rec.Attempt
-			if _, err := insert.ExecContext(ctx, a.Trigger, micros(a.StartedAt), a.DurationMS,
-				logs[i].request, logs[i].response, a.Error, rec.DeliveryID); err != nil {
-				return err
-			}
 			webhookID := rec.WebhookID
 			st := streaks[webhookID]
 			if st == nil {
@@ -584,7 +577,7 @@ func (s *Store) RecordAttempts(ctx context.Context, recs []hookd.AttemptRecord) 
 			if rec.Succeeded {
 				st.succeeded, st.failStart = true, nil
 			} else if st.failStart == nil {
-				t := a.StartedAt
+				t := rec.Attempt.StartedAt
 				st.failStart = &t
 			}
 		}
@@ -637,14 +630,16 @@ func (s *Store) RecordAttempts(ctx context.Context, recs []hookd.AttemptRecord) 
 	return nil
 }
 
-// recordOne applies rec to its delivery's row, writing the row of a queued
-// delivery from claimed, the delivery as this process claimed it (nil: not
-// in flight here); it returns false when the delivery no longer exists.
+// recordOne applies rec to its delivery's row, with logged (its attempt as
+// encodeAttempt wrote it) appended to the row's log, writing the row of a
+// queued delivery from claimed, the delivery as this process claimed it
+// (nil: not in flight here); it returns false when the delivery no longer
+// exists.
 func (s *Store) recordOne(ctx context.Context, tx *sql.Tx, record *sql.Stmt, rec *hookd.AttemptRecord,
-	claimed *hookd.Delivery) (bool, error) {
+	logged string, claimed *hookd.Delivery) (bool, error) {
 	if claimed == nil {
-		res, err := record.ExecContext(ctx, rec.Status, nullMicros(rec.NextAttemptAt), rec.ScheduledAttempts,
-			nullInt(rec.LastStatusCode), micros(rec.Now), rec.DeliveryID)
+		res, err := record.ExecContext(ctx, rec.DeliveryID, rec.Status, rec.ScheduledAttempts,
+			nullMicros(rec.NextAttemptAt), nullInt(rec.LastStatusCode), micros(rec.Now), logged)
 		if n, err := affected(res, err); n > 0 || err != nil {
 			return n > 0, err
 		}
@@ -665,7 +660,7 @@ func (s *Store) recordOne(ctx context.Context, tx *sql.Tx, record *sql.Stmt, rec
 	d := claimed
 	res, err := tx.StmtContext(ctx, s.stmts.writeQueued).ExecContext(ctx, rec.DeliveryID, rec.Status,
 		rec.ScheduledAttempts, nullMicros(rec.NextAttemptAt), nullInt(rec.LastStatusCode), micros(rec.Now),
-		d.WorkspaceID, d.EventID, d.WebhookID, d.EventType, micros(d.CreatedAt))
+		d.WorkspaceID, d.EventID, d.WebhookID, d.EventType, micros(d.CreatedAt), logged)
 	n, err := affected(res, err)
 	return n > 0, err
 }

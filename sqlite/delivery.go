@@ -118,38 +118,43 @@ func (s *Store) Delivery(ctx context.Context, workspaceID, webhookID, id string)
 	return &d, nil
 }
 
-// attemptLog reads a delivery's attempts in number order.
+// loggedAttempt is an attempt as a delivery's log column keeps it
+// (migration 0003_attempt_log.sql): without its number, which is its place
+// in the log.
+type loggedAttempt struct {
+	Trigger    string                 `json:"trigger"`
+	StartedAt  int64                  `json:"started_at"` // Unix microseconds
+	DurationMS int64                  `json:"duration_ms"`
+	Request    hookd.AttemptRequest   `json:"request"`
+	Response   *hookd.AttemptResponse `json:"response"`
+	Error      string                 `json:"error"`
+}
+
+// encodeAttempt returns a as an entry of a delivery's log.
+func encodeAttempt(a *hookd.Attempt) ([]byte, error) {
+	return json.Marshal(loggedAttempt{Trigger: a.Trigger, StartedAt: micros(a.StartedAt), DurationMS: a.DurationMS,
+		Request: a.Request, Response: a.Response, Error: a.Error})
+}
+
+// attemptLog reads a delivery's attempt log, in number order.
 func attemptLog(ctx context.Context, q querier, deliveryID string) ([]hookd.Attempt, error) {
-	rows, err := q.QueryContext(ctx, `SELECT number, trigger, started_at, duration_ms, request, response, error
-		FROM attempts WHERE delivery_id = ? ORDER BY number`, deliveryID)
-	if err != nil {
+	var log sql.NullString
+	if err := q.QueryRowContext(ctx, `SELECT log FROM deliveries WHERE id = ?`, deliveryID).Scan(&log); err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	out := []hookd.Attempt{}
-	for rows.Next() {
-		var (
-			a        hookd.Attempt
-			started  int64
-			request  string
-			response sql.NullString
-		)
-		if err := rows.Scan(&a.Number, &a.Trigger, &started, &a.DurationMS, &request, &response, &a.Error); err != nil {
-			return nil, err
-		}
-		a.StartedAt = fromMicros(started)
-		if err := json.Unmarshal([]byte(request), &a.Request); err != nil {
-			return nil, fmt.Errorf("attempt %d of %s: %w", a.Number, deliveryID, err)
-		}
-		if response.Valid {
-			a.Response = new(hookd.AttemptResponse)
-			if err := json.Unmarshal([]byte(response.String), a.Response); err != nil {
-				return nil, fmt.Errorf("attempt %d of %s: %w", a.Number, deliveryID, err)
-			}
-		}
-		out = append(out, a)
+	if !log.Valid {
+		return out, nil
 	}
-	return out, rows.Err()
+	var entries []loggedAttempt
+	if err := json.Unmarshal([]byte(log.String), &entries); err != nil {
+		return nil, fmt.Errorf("attempt log of %s: %w", deliveryID, err)
+	}
+	for i, e := range entries {
+		out = append(out, hookd.Attempt{Number: i + 1, Trigger: e.Trigger, StartedAt: fromMicros(e.StartedAt),
+			DurationMS: e.DurationMS, Request: e.Request, Response: e.Response, Error: e.Error})
+	}
+	return out, nil
 }
 
 // RetryDelivery makes the delivery due now for one manual attempt. A

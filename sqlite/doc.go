@@ -19,7 +19,9 @@
 // every read (lists, events, a delivery by id) shows it as pending with no
 // attempts, under the id it keeps once written. queue.go has the details:
 // a durable cursor per webhook, an event seq that never goes back, below
-// which every delivery has its row.
+// which every delivery has its row. A delivery's attempt log is a JSON
+// array in its row, appended to by each record: recording an attempt
+// writes that one row.
 //
 // Delivery claims read a partial index of pending delivery rows per webhook
 // in due order, then the webhook's queued deliveries in event order from

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"database/sql"
 	"encoding/json"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -167,7 +168,8 @@ func TestQueuedReleased(t *testing.T) {
 }
 
 // A database made by schema version 1 (a row for every delivery) keeps its
-// deliveries through the migration to queued deliveries.
+// deliveries through the migration to queued deliveries, and their attempts
+// through the migration of attempt logs into delivery rows.
 func TestMigrateVersion1(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
@@ -196,6 +198,15 @@ func TestMigrateVersion1(t *testing.T) {
 		`INSERT INTO events VALUES ('evt_1', 'ws_1', 'ticket.created', X'7B7D', NULL, '', ` + strconv.FormatInt(at, 10) + `)`,
 		`INSERT INTO deliveries VALUES ('dlv_1', 'ws_1', 'evt_1', 'whk_1', 'ticket.created', 'pending', 0, 0, 0, 0, ` +
 			strconv.FormatInt(at, 10) + `, 0, NULL, ` + strconv.FormatInt(at, 10) + `, ` + strconv.FormatInt(at, 10) + `)`,
+		`INSERT INTO deliveries VALUES ('dlv_2', 'ws_1', 'evt_1', 'whk_1', 'ticket.created', 'failed', 2, 1, 0, 0, NULL, 0,
+			500, ` + strconv.FormatInt(at, 10) + `, ` + strconv.FormatInt(at, 10) + `)`,
+		// Inserted out of number order: the log keeps number order.
+		`INSERT INTO attempts VALUES ('dlv_2', 2, 'manual', ` + strconv.FormatInt(at+2, 10) + `, 7,
+			'{"method":"POST","url":"https://example.com/","headers":{"X-Hookd-Attempt":"2"}}',
+			'{"status":500,"headers":{"Content-Length":"4"},"body":"oops"}', '')`,
+		`INSERT INTO attempts VALUES ('dlv_2', 1, 'scheduled', ` + strconv.FormatInt(at+1, 10) + `, 30000,
+			'{"method":"POST","url":"https://example.com/","headers":{"X-Hookd-Attempt":"1"}}', NULL,
+			'timeout: no answer within 30s')`,
 	} {
 		if _, err := db.ExecContext(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
@@ -209,8 +220,23 @@ func TestMigrateVersion1(t *testing.T) {
 	}
 	defer s.Close()
 	e, err := s.Event(ctx, "ws_1", "evt_1")
-	if err != nil || len(e.Deliveries) != 1 || e.Deliveries[0].ID != "dlv_1" {
-		t.Fatalf("Event after migrating: %+v, %v; want its one delivery dlv_1", e, err)
+	if err != nil || len(e.Deliveries) != 2 || e.Deliveries[0].ID != "dlv_1" || e.Deliveries[1].ID != "dlv_2" {
+		t.Fatalf("Event after migrating: %+v, %v; want its deliveries dlv_1 and dlv_2", e, err)
+	}
+	d, err := s.Delivery(ctx, "ws_1", "whk_1", "dlv_2")
+	if err != nil {
+		t.Fatalf("Delivery after migrating: %v", err)
+	}
+	wantLog := []hookd.Attempt{
+		{Number: 1, Trigger: hookd.TriggerScheduled, StartedAt: t0.Add(time.Microsecond), DurationMS: 30000,
+			Request: hookd.AttemptRequest{Method: "POST", URL: "https://example.com/", Headers: map[string]string{"X-Hookd-Attempt": "1"}},
+			Error:   "timeout: no answer within 30s"},
+		{Number: 2, Trigger: hookd.TriggerManual, StartedAt: t0.Add(2 * time.Microsecond), DurationMS: 7,
+			Request:  hookd.AttemptRequest{Method: "POST", URL: "https://example.com/", Headers: map[string]string{"X-Hookd-Attempt": "2"}},
+			Response: &hookd.AttemptResponse{Status: 500, Headers: map[string]string{"Content-Length": "4"}, Body: "oops"}},
+	}
+	if !reflect.DeepEqual(d.AttemptLog, wantLog) {
+		t.Fatalf("attempt log after migrating:\n got %+v\nwant %+v", d.AttemptLog, wantLog)
 	}
 	next := &hookd.Event{WorkspaceID: "ws_1", Type: "ticket.created", Payload: json.RawMessage(`{}`)}
 	if err := s.Publish(ctx, []*hookd.Event{next}, t0); err != nil {

@@ -13,7 +13,6 @@ type statements struct {
 	recordDelivery    *sql.Stmt
 	writeQueued       *sql.Stmt
 	moveCursor        *sql.Stmt
-	insertAttempt     *sql.Stmt
 	webhookOfDelivery *sql.Stmt
 	insertEvent       *sql.Stmt
 	webhookByID       *sql.Stmt
@@ -39,7 +38,6 @@ func (st *statements) list() []struct {
 		{&st.recordDelivery, sqlRecordDelivery},
 		{&st.writeQueued, sqlWriteQueued},
 		{&st.moveCursor, sqlMoveCursor},
-		{&st.insertAttempt, sqlInsertAttempt},
 		{&st.webhookOfDelivery, sqlWebhookOfDelivery},
 		{&st.insertEvent, sqlInsertEvent},
 		{&st.eventByKey, sqlEventByKey},

@@ -1,0 +1,18 @@
+-- A delivery's attempt log moves into its row: log is a JSON array of its
+-- attempts in number order (an attempt's number is its place in the array,
+-- from 1), NULL before the first. Recording an attempt then writes one row
+-- instead of two, and reads none: the attempts table cost a lookup of the
+-- delivery, a foreign-key check and a B-tree of its own per attempt. Each
+-- entry has the attempts table's columns as keys; request and response are
+-- the JSON objects they held (response null when none came).
+
+ALTER TABLE deliveries ADD COLUMN log TEXT;
+
+UPDATE deliveries SET log = (
+    SELECT '[' || group_concat(json_object('trigger', trigger, 'started_at', started_at,
+        'duration_ms', duration_ms, 'request', json(request), 'response', json(response), 'error', error),
+        ',' ORDER BY number) || ']'
+    FROM attempts WHERE attempts.delivery_id = deliveries.id)
+WHERE EXISTS (SELECT 1 FROM attempts WHERE attempts.delivery_id = deliveries.id);
+
+DROP TABLE attempts;
