@@ -41,6 +41,10 @@ const (
 	sqlPayloads = `SELECT id, payload FROM events WHERE id IN (SELECT value FROM json_each(?))`
 	// sqlWrittenOf returns which of the ids in the JSON array have a row.
 	sqlWrittenOf = `SELECT id FROM deliveries WHERE id IN (SELECT value FROM json_each(?))`
+	// sqlWrittenBetween returns the ids of webhook ?1's delivery rows from
+	// ?2 to ?3: one probe of deliveries_webhook, which finds none in the
+	// common case (a queued delivery seldom has a row before its claim).
+	sqlWrittenBetween = `SELECT id FROM deliveries INDEXED BY deliveries_webhook WHERE webhook_id = ? AND id BETWEEN ? AND ?`
 	// sqlMoveCursor moves a webhook's cursor up.
 	sqlMoveCursor        = `UPDATE webhooks SET cursor = max(cursor, ?) WHERE id = ?`
 	sqlWebhookOfDelivery = `SELECT webhook_id FROM deliveries WHERE id = ?`
@@ -241,7 +245,7 @@ func (c *claimer) claim(h dueHook, n int) (int, error) {
 		c.due = c.tx.StmtContext(c.ctx, c.s.claimStmts.claimDue)
 		c.hook = c.tx.StmtContext(c.ctx, c.s.claimStmts.webhookByID)
 		c.queued = c.tx.StmtContext(c.ctx, c.s.claimStmts.queuedEvents)
-		c.written = c.tx.StmtContext(c.ctx, c.s.claimStmts.writtenOf)
+		c.written = c.tx.StmtContext(c.ctx, c.s.claimStmts.writtenBetween)
 		c.last = c.tx.StmtContext(c.ctx, c.s.claimStmts.lastQueued)
 		c.payload = c.tx.StmtContext(c.ctx, c.s.claimStmts.payloads)
 		c.webhooks = map[string]*hookd.Webhook{}
@@ -358,11 +362,14 @@ func (c *claimer) claimQueued(h dueHook, n int) (int, error) {
 		}
 		read += len(batch)
 		end = len(batch) < limit && !notDue
-		ids := make([]string, len(batch))
-		for i := range batch {
-			ids[i] = batch[i].deliveryID
+		var lo, hi string // the batch's lowest and highest delivery id
+		for i, r := range batch {
+			if i == 0 || r.deliveryID < lo {
+				lo = r.deliveryID
+			}
+			hi = max(hi, r.deliveryID)
 		}
-		written, err := idSet(c.written.QueryContext(c.ctx, idsJSON(ids)))
+		written, err := idSet(c.written.QueryContext(c.ctx, h.id, lo, hi))
 		if err != nil {
 			return 0, err
 		}

@@ -92,13 +92,13 @@ func closeAll(list []struct {
 // writer, which spends most of its time in the fsyncs of publishes and
 // records.
 type claimStatements struct {
-	dueWebhooks  *sql.Stmt
-	webhookByID  *sql.Stmt
-	claimDue     *sql.Stmt
-	queuedEvents *sql.Stmt
-	writtenOf    *sql.Stmt
-	lastQueued   *sql.Stmt
-	payloads     *sql.Stmt
+	dueWebhooks    *sql.Stmt
+	webhookByID    *sql.Stmt
+	claimDue       *sql.Stmt
+	queuedEvents   *sql.Stmt
+	writtenBetween *sql.Stmt
+	lastQueued     *sql.Stmt
+	payloads       *sql.Stmt
 }
 
 func (st *claimStatements) list() []struct {
@@ -113,7 +113,7 @@ func (st *claimStatements) list() []struct {
 		{&st.webhookByID, sqlWebhookByID},
 		{&st.claimDue, sqlClaimDue},
 		{&st.queuedEvents, sqlQueuedEvents},
-		{&st.writtenOf, sqlWrittenOf},
+		{&st.writtenBetween, sqlWrittenBetween},
 		{&st.lastQueued, sqlLastQueued},
 		{&st.payloads, sqlPayloads},
 	}
