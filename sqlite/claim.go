@@ -62,14 +62,14 @@ const (
 var (
 	// sqlWriteQueued writes the row of a queued delivery at its first
 	// record, from the delivery as claimed, with the attempt ?12 as its
-	// log, unless its webhook or its event is gone (deleted, purged after a
-	// disable failed it); when the row was written meanwhile (a retry by
-	// hand, a disable), it applies the record as sqlRecordDelivery does.
+	// log; when the row was written meanwhile (a retry by hand, a
+	// disable), it applies the record as sqlRecordDelivery does. When the
+	// webhook or the event is gone (deleted, purged after a disable failed
+	// it), a foreign key fails it.
 	sqlWriteQueued = `INSERT INTO deliveries (id, workspace_id, event_id, webhook_id, event_type, status,
 		attempts, scheduled_attempts, manual, once, next_attempt_at, lease_expires_at, last_status_code,
 		created_at, updated_at, log)
-		SELECT ?1, ?7, ?8, ?9, ?10, ?2, 1, ?3, 0, 0, ?4, 0, ?5, ?11, ?6, '[' || ?12 || ']'
-		WHERE EXISTS (SELECT 1 FROM webhooks WHERE id = ?9) AND EXISTS (SELECT 1 FROM events WHERE id = ?8)
+		VALUES (?1, ?7, ?8, ?9, ?10, ?2, 1, ?3, 0, 0, ?4, 0, ?5, ?11, ?6, '[' || ?12 || ']')
 		ON CONFLICT (id) DO UPDATE SET attempts = attempts + 1, status = ?2, next_attempt_at = ?4,
 			scheduled_attempts = ?3, last_status_code = ?5, manual = 0, once = 0, lease_expires_at = 0, updated_at = ?6,
 			log = ` + appendLog("?12")
@@ -668,6 +668,11 @@ func (s *Store) recordOne(ctx context.Context, tx *sql.Tx, record *sql.Stmt, rec
 	res, err := tx.StmtContext(ctx, s.stmts.writeQueued).ExecContext(ctx, rec.DeliveryID, rec.Status,
 		rec.ScheduledAttempts, nullMicros(rec.NextAttemptAt), nullInt(rec.LastStatusCode), micros(rec.Now),
 		d.WorkspaceID, d.EventID, d.WebhookID, d.EventType, micros(d.CreatedAt), logged)
+	if isForeignKeyViolation(err) {
+		// Its webhook or event is gone; the failed statement changed
+		// nothing, and the transaction goes on.
+		return false, nil
+	}
 	n, err := affected(res, err)
 	return n > 0, err
 }

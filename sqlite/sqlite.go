@@ -231,6 +231,13 @@ func isUniqueViolation(err error) bool {
 	return false
 }
 
+// isForeignKeyViolation reports whether err is a FOREIGN KEY constraint
+// failure.
+func isForeignKeyViolation(err error) bool {
+	var se *sqlitedriver.Error
+	return errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+}
+
 // Times are stored as Unix microseconds.
 
 func micros(t time.Time) int64 { return t.UnixMicro() }
