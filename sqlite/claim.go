@@ -26,15 +26,14 @@ const (
 			WHERE d.webhook_id = w.id AND d.status = 'pending' AND d.next_attempt_at <= ?)
 		FROM webhooks AS w INDEXED BY webhooks_active
 		WHERE w.status = 'active' ORDER BY w.id`
-	// sqlQueuedEvents reads the events of workspace ?1 after seq ?3 that
-	// fan out to webhook ?2, in seq order, up to ?4, each with the
-	// webhook's place in its fanout: the spaces before it.
-	sqlQueuedEvents = `SELECT seq, id, type, created_at, length(before) - length(replace(before, ' ', ''))
-		FROM (SELECT seq, id, type, created_at, substr(fanout, 1, instr(' ' || fanout || ' ', ' ' || ?2 || ' ') - 1) AS before
-			FROM events INDEXED BY events_queue
-			WHERE workspace_id = ?1 AND seq > ?3 AND fanout IS NOT NULL
-				AND instr(' ' || fanout || ' ', ' ' || ?2 || ' ') > 0
-			ORDER BY seq LIMIT ?4)`
+	// sqlQueuedEvents reads the events of workspace ?1 after seq ?3 whose
+	// fanout may hold webhook ?2, in seq order, up to ?4, with the fanout.
+	// The test is a substring's: the caller finds the webhook's place in
+	// the fanout, and passes over an event where another id merely
+	// contains it (ids of one length, as hookd makes them, never do).
+	sqlQueuedEvents = `SELECT seq, id, type, created_at, fanout FROM events INDEXED BY events_queue
+		WHERE workspace_id = ?1 AND seq > ?3 AND fanout IS NOT NULL AND instr(fanout, ?2) > 0
+		ORDER BY seq LIMIT ?4`
 	// sqlLastQueued is the last seq of a workspace's events with a fanout.
 	sqlLastQueued = `SELECT max(seq) FROM events INDEXED BY events_queue WHERE workspace_id = ? AND fanout IS NOT NULL`
 	// sqlPayloads reads the payloads of the events in the JSON array.
@@ -338,10 +337,16 @@ func (c *claimer) claimQueued(h dueHook, n int) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		var batch []queuedRow
+		var (
+			batch    []queuedRow
+			rowsRead int          // rows read
+			fanout   sql.RawBytes // the row's fanout
+			last     string       // the last fanout looked in
+			lastIdx  int          // h's place in it
+		)
 		for rows.Next() {
 			var r queuedRow
-			if err := rows.Scan(&r.seq, &r.id, &r.typ, &r.created, &r.idx); err != nil {
+			if err := rows.Scan(&r.seq, &r.id, &r.typ, &r.created, &fanout); err != nil {
 				rows.Close()
 				return 0, err
 			}
@@ -350,6 +355,16 @@ func (c *claimer) claimQueued(h dueHook, n int) (int, error) {
 				// what follows is due yet.
 				notDue = true
 				break
+			}
+			rowsRead++
+			from = r.seq
+			// The events of a run mostly share one fanout: look once.
+			if string(fanout) != last {
+				last = string(fanout)
+				lastIdx = fanoutIndex(last, h.id)
+			}
+			if r.idx = lastIdx; r.idx < 0 {
+				continue // another webhook's id contains h's
 			}
 			r.deliveryID = queuedID(r.id, r.idx)
 			batch = append(batch, r)
@@ -360,8 +375,8 @@ func (c *claimer) claimQueued(h dueHook, n int) (int, error) {
 		if err := rows.Err(); err != nil {
 			return 0, err
 		}
-		read += len(batch)
-		end = len(batch) < limit && !notDue
+		read += rowsRead
+		end = rowsRead < limit && !notDue
 		var lo, hi string // the batch's lowest and highest delivery id
 		for i, r := range batch {
 			if i == 0 || r.deliveryID < lo {
@@ -377,7 +392,6 @@ func (c *claimer) claimQueued(h dueHook, n int) (int, error) {
 			if !c.heldSet[r.deliveryID] && !written[r.deliveryID] {
 				picked = append(picked, r)
 			}
-			from = r.seq
 		}
 		if end {
 			// No event after the last read fans out to h: the mark moves

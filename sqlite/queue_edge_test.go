@@ -374,3 +374,44 @@ func TestQueuedRecordAfterRelease(t *testing.T) {
 		t.Errorf("delivery after its record: %s, %d attempts, %d logged; want succeeded, 1, 1", d.Status, d.Attempts, len(d.AttemptLog))
 	}
 }
+
+// A webhook whose id is part of another's is not sent the events that fan
+// out to the other only: claims look for a webhook's id in a fanout as a
+// substring, then check the fanout's ids one by one.
+func TestQueuedIDInsideAnother(t *testing.T) {
+	t.Parallel()
+	s, _ := openTemp(t)
+	ws, _, _ := seed(t, s) // its webhook takes every event
+	short := &hookd.Webhook{ID: "whk_7", WorkspaceID: ws.ID, URL: "https://example.com/7", Method: hookd.MethodPost,
+		Events: []string{"invoice.*"}, TimeoutSeconds: 30, Status: hookd.WebhookActive,
+		Secrets: []hookd.Secret{{Value: "whsec_eA"}}, CreatedAt: t0, UpdatedAt: t0}
+	long := *short
+	long.ID, long.Events = "whk_77", []string{"*"}
+	for _, w := range []*hookd.Webhook{short, &long} {
+		if err := s.CreateWebhook(t.Context(), w, 0); err != nil {
+			t.Fatalf("CreateWebhook %s: %v", w.ID, err)
+		}
+	}
+	tickets := publishAt(t, s, ws.ID, t0) // for whk_77 and the seed's webhook, not whk_7
+	invoice := &hookd.Event{WorkspaceID: ws.ID, Type: "invoice.paid", Payload: json.RawMessage(`{}`)}
+	if err := s.Publish(t.Context(), []*hookd.Event{invoice}, t0); err != nil {
+		t.Fatalf("Publish: %v", err)
+	}
+	var got []string
+	for _, c := range claimAll(t, s) {
+		got = append(got, c.Delivery.WebhookID+" "+c.Delivery.EventID)
+		if c.Webhook.ID != c.Delivery.WebhookID {
+			t.Errorf("claim of %s: sent with webhook %s", c.Delivery.ID, c.Webhook.ID)
+		}
+	}
+	for _, want := range []string{"whk_77 " + tickets.ID, "whk_7 " + invoice.ID, "whk_77 " + invoice.ID} {
+		if !slices.Contains(got, want) {
+			t.Errorf("claims %v; want among them %q", got, want)
+		}
+	}
+	for _, g := range got {
+		if g == "whk_7 "+tickets.ID {
+			t.Errorf("claims %v: whk_7 claimed %s, an event not for it", got, tickets.ID)
+		}
+	}
+}
