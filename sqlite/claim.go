@@ -141,7 +141,7 @@ func (s *Store) ClaimDue(ctx context.Context, r hookd.ClaimRequest) ([]hookd.Cla
 	held, expired := s.leases.snapshot(now)
 	// Queued deliveries whose lease ran out are to be read again.
 	s.queue.released(expired)
-	c := claimer{s: s, now: now, leaseUntil: micros(r.LeaseUntil), held: held}
+	c := claimer{s: s, now: now, leaseUntil: micros(r.LeaseUntil), held: held, claims: make([]hookd.Claim, 0, r.Limit)}
 	err := s.read(ctx, "claim deliveries", func(ctx context.Context, tx *sql.Tx) error {
 		c.ctx, c.tx = ctx, tx
 		ids, err := c.dueWebhooks(exclude)
@@ -199,7 +199,6 @@ type claimer struct {
 	now, leaseUntil int64
 	claims          []hookd.Claim
 	held            map[string][]string // webhook id -> its leased deliveries, copied before the snapshot
-	heldSet         map[string]bool     // every id of held, made when first needed
 	due, hook       *sql.Stmt
 	queued, written *sql.Stmt
 	last, payload   *sql.Stmt
@@ -290,11 +289,6 @@ func (c *claimer) lease(webhookID string, claims []hookd.Claim) {
 		c.held = map[string][]string{}
 	}
 	c.held[webhookID] = append(c.held[webhookID], ids...)
-	if c.heldSet != nil {
-		for _, id := range ids {
-			c.heldSet[id] = true
-		}
-	}
 }
 
 // maxQueuedRead bounds the events one claim reads for one webhook.
@@ -316,13 +310,9 @@ func (c *claimer) claimQueued(h dueHook, n int) (int, error) {
 	// Every event up to the cursor has its row (a disable may have moved
 	// the cursor past the mark): none of them is queued.
 	from = max(from, h.cursor)
-	if c.heldSet == nil {
-		c.heldSet = map[string]bool{}
-		for _, ids := range c.held {
-			for _, id := range ids {
-				c.heldSet[id] = true
-			}
-		}
+	held := make(map[string]bool, len(c.held[h.id])) // h's leased deliveries
+	for _, id := range c.held[h.id] {
+		held[id] = true
 	}
 	var (
 		picked      []queuedRow
@@ -389,7 +379,7 @@ func (c *claimer) claimQueued(h dueHook, n int) (int, error) {
 			return 0, err
 		}
 		for _, r := range batch {
-			if !c.heldSet[r.deliveryID] && !written[r.deliveryID] {
+			if !held[r.deliveryID] && !written[r.deliveryID] {
 				picked = append(picked, r)
 			}
 		}
