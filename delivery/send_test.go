@@ -1,0 +1,188 @@
+package delivery
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hookd/hookd"
+	"github.com/hookd/hookd/egress"
+	"github.com/hookd/hookd/signature"
+)
+
+var testSecret = "whsec_" + base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef"))
+
+// testClaim returns a claim of a standard-signed POST webhook at url.
+func testClaim(url string) *hookd.Claim {
+	return &hookd.Claim{
+		Delivery: hookd.Delivery{ID: "dl_1", EventID: "ev_1", WebhookID: "wh_1", EventType: "order.created", Attempts: 2},
+		Payload:  []byte(`{"n":1}`),
+		Webhook: &hookd.Webhook{
+			ID: "wh_1", URL: url, Method: hookd.MethodPost, TimeoutSeconds: 5,
+			Secrets: []hookd.Secret{{Value: testSecret}},
+		},
+	}
+}
+
+func testSender(cfg Config) *sender {
+	cfg.Workers = 4
+	cfg.HeaderPrefix = "X-Hookd"
+	cfg.Version = "test"
+	return newSender(&cfg)
+}
+
+func TestSendHeaders(t *testing.T) {
+	t.Parallel()
+	got := make(chan http.Header, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.Header.Clone()
+		w.Header().Set("X-Answer", "yes")
+		w.WriteHeader(http.StatusAccepted)
+		_, _ = w.Write([]byte("thanks"))
+	}))
+	defer srv.Close()
+	now := time.Unix(1767225600, 0)
+	c := testClaim(srv.URL + "/hook")
+	c.Webhook.Signature.HeaderPrefix = "x-acme"
+	c.Webhook.Headers = map[string]string{
+		"authorization":   "Bearer t0ken",
+		"X-Team":          "blue",
+		"x-acme-event-id": "spoofed", // hookd's own header wins
+	}
+
+	a, res := testSender(Config{}).send(context.Background(), c, hookd.TriggerScheduled, now)
+
+	if res.Err != nil || res.Status != http.StatusAccepted || a.Error != "" {
+		t.Fatalf("send: %v, status %d, error %q", res.Err, res.Status, a.Error)
+	}
+	signed := http.Header{}
+	if err := signature.Sign(signed, signature.Standard, "", signature.Message{ID: "ev_1", Timestamp: now, Body: c.Payload}, []string{testSecret}); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"Authorization":      "Bearer t0ken",
+		"X-Team":             "blue",
+		"Content-Type":       "application/json",
+		"User-Agent":         "hookd/test",
+		"X-Acme-Event-Type":  "order.created",
+		"X-Acme-Event-Id":    "ev_1",
+		"X-Acme-Delivery-Id": "dl_1",
+		"X-Acme-Attempt":     "3",
+		"Webhook-Id":         signed.Get(signature.HeaderID),
+		"Webhook-Timestamp":  signed.Get(signature.HeaderTimestamp),
+		"Webhook-Signature":  signed.Get(signature.HeaderSignature),
+	}
+	sent := <-got
+	for k, v := range want {
+		if vs := sent[k]; len(vs) != 1 || vs[0] != v {
+			t.Errorf("sent %s: %q, want %q", k, vs, v)
+		}
+	}
+	wantLog := map[string]string{}
+	for k, v := range want {
+		wantLog[k] = v
+	}
+	wantLog["Authorization"] = Redacted
+	wantLog["X-Team"] = Redacted
+	wantLog["X-Acme-Event-Id"] = Redacted
+	if !reflect.DeepEqual(a.Request.Headers, wantLog) {
+		t.Errorf("logged request headers:\n%v\nwant\n%v", a.Request.Headers, wantLog)
+	}
+	if a.Request.Method != "POST" || a.Request.URL != c.Webhook.URL || a.Trigger != hookd.TriggerScheduled || !a.StartedAt.Equal(now) {
+		t.Errorf("logged request: %+v", a)
+	}
+	if r := a.Response; r == nil || r.Status != http.StatusAccepted || r.Body != "thanks" || r.Headers["X-Answer"] != "yes" || r.Headers["Content-Length"] != "6" {
+		t.Errorf("logged response: %+v", r)
+	}
+}
+
+func TestSendFailures(t *testing.T) {
+	t.Parallel()
+	done := make(chan struct{}) // ends the slow handlers
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/redirect":
+			http.Redirect(w, r, "/elsewhere", http.StatusFound)
+		case "/slow":
+			<-done
+		case "/slow-body":
+			w.WriteHeader(http.StatusOK)
+			_, _ = w.Write([]byte("partial"))
+			w.(http.Flusher).Flush()
+			<-done
+		case "/busy":
+			w.Header().Set("Retry-After", "7")
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	}))
+	// Cleanups run last first, after the parallel subtests.
+	t.Cleanup(plain.Close)
+	t.Cleanup(func() { close(done) })
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closedAddr := closed.Addr().String()
+	closed.Close()
+	refusal := &egress.RefusedError{Addr: netip.MustParseAddr("10.0.0.1"), Reason: "private"}
+	refuse := func(context.Context, string, string) (net.Conn, error) { return nil, refusal }
+	now := time.Unix(1767225600, 0)
+
+	tests := []struct {
+		name      string
+		cfg       Config
+		url       string
+		edit      func(*hookd.Webhook)
+		status    int
+		retry     time.Duration
+		err       bool
+		wantError string
+		logged    bool // the response is in the log
+	}{
+		{name: "redirect is not followed", url: plain.URL + "/redirect", status: http.StatusFound, logged: true,
+			wantError: "redirect (302) not followed: webhooks must answer 2xx"},
+		{name: "Retry-After is read", url: plain.URL + "/busy", status: http.StatusServiceUnavailable, retry: 7 * time.Second, logged: true},
+		{name: "no answer in time", url: plain.URL + "/slow", edit: func(w *hookd.Webhook) { w.TimeoutSeconds = 1 }, err: true,
+			wantError: "timeout: no answer within 1s"},
+		{name: "body cut short by the timeout", url: plain.URL + "/slow-body", edit: func(w *hookd.Webhook) { w.TimeoutSeconds = 1 }, status: http.StatusOK, logged: true,
+			wantError: "timeout: no answer within 1s"},
+		{name: "connection refused", url: "http://" + closedAddr + "/x", err: true,
+			wantError: fmt.Sprintf(`connection refused: Post "http://%s/x": dial tcp %s: connect: connection refused`, closedAddr, closedAddr)},
+		{name: "egress refusal", cfg: Config{Dial: refuse}, url: "http://internal.example/x", err: true, wantError: refusal.Error()},
+		{name: "https to an http server", url: strings.Replace(plain.URL, "http:", "https:", 1) + "/x", err: true,
+			wantError: fmt.Sprintf(`Post "https://%s/x": http: server gave HTTP response to HTTPS client`, plain.Listener.Addr())},
+		{name: "PUT in the error", url: "http://" + closedAddr, edit: func(w *hookd.Webhook) { w.Method = hookd.MethodPut }, err: true,
+			wantError: fmt.Sprintf(`connection refused: Put "http://%s": dial tcp %s: connect: connection refused`, closedAddr, closedAddr)},
+		{name: "bad method", url: plain.URL, edit: func(w *hookd.Webhook) { w.Method = "BAD METHOD" }, err: true,
+			wantError: `build request: net/http: invalid method "BAD METHOD"`},
+		{name: "no secret", url: plain.URL, edit: func(w *hookd.Webhook) { w.Secrets = nil }, err: true,
+			wantError: "sign request: signature: no secret to sign with"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := testClaim(tt.url)
+			if tt.edit != nil {
+				tt.edit(c.Webhook)
+			}
+			a, res := testSender(tt.cfg).send(context.Background(), c, hookd.TriggerScheduled, now)
+			if (res.Err != nil) != tt.err || res.Status != tt.status || res.RetryAfter != tt.retry {
+				t.Errorf("result %+v, want status %d, Retry-After %s, error %t", res, tt.status, tt.retry, tt.err)
+			}
+			if a.Error != tt.wantError {
+				t.Errorf("error %q\nwant  %q", a.Error, tt.wantError)
+			}
+			if (a.Response != nil) != tt.logged {
+				t.Errorf("response %+v, want logged %t", a.Response, tt.logged)
+			}
+		})
+	}
+}
