@@ -39,6 +39,17 @@ const (
 	HeaderSignature = "webhook-signature"
 )
 
+// The standard scheme's header names as http.Header keys them, so that
+// Sign need not canonicalise them on every call.
+var (
+	idKey        = http.CanonicalHeaderKey(HeaderID)
+	timestampKey = http.CanonicalHeaderKey(HeaderTimestamp)
+	signatureKey = http.CanonicalHeaderKey(HeaderSignature)
+)
+
+// base64MACLen is the length of an HMAC-SHA256 in standard base64.
+const base64MACLen = (sha256.Size + 2) / 3 * 4
+
 // DefaultPrefix is the header prefix <P> when none is set: the stripe,
 // github and split schemes sign in X-Hookd-Signature (and split adds
 // X-Hookd-Timestamp).
@@ -93,17 +104,26 @@ func Sign(h http.Header, scheme, prefix string, m Message, secrets []string) err
 	t := strconv.FormatInt(m.Timestamp.Unix(), 10)
 	switch scheme {
 	case Standard, "":
-		sigs := make([]string, len(secrets))
+		var sigs strings.Builder
+		sigs.Grow(len(secrets) * (len("v1,") + base64MACLen + len(" ")))
 		for i, s := range secrets {
 			key, err := standardKey(s)
 			if err != nil {
 				return err
 			}
-			sigs[i] = "v1," + base64.StdEncoding.EncodeToString(standardMAC(key, m.ID, t, m.Body))
+			if i > 0 {
+				sigs.WriteByte(' ')
+			}
+			var sig [base64MACLen]byte
+			base64.StdEncoding.Encode(sig[:], standardMAC(key, m.ID, t, m.Body))
+			sigs.WriteString("v1,")
+			sigs.Write(sig[:])
 		}
-		h.Set(HeaderID, m.ID)
-		h.Set(HeaderTimestamp, t)
-		h.Set(HeaderSignature, strings.Join(sigs, " "))
+		// The names are canonical already, and the values share one array.
+		vs := []string{m.ID, t, sigs.String()}
+		h[idKey] = vs[0:1:1]
+		h[timestampKey] = vs[1:2:2]
+		h[signatureKey] = vs[2:3:3]
 	case Stripe:
 		var b strings.Builder
 		b.WriteString("t=")
