@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"syscall"
@@ -30,40 +31,56 @@ const maxResponseHeaderBytes = 64 << 10
 
 // sender makes the HTTP requests of attempts.
 type sender struct {
-	verified   *http.Client // TLS certificates checked
-	unverified *http.Client // for webhooks with tls_verify false
-	requireTLS bool         // verify even with tls_verify false
+	verified   *http.Transport // TLS certificates checked
+	unverified *http.Transport // for webhooks with tls_verify false
+	requireTLS bool            // verify even with tls_verify false
 	prefix     string
+	names      headerNames // of prefix
 	userAgent  string
 }
 
+// headerNames are the canonical names of hookd's own headers under one
+// prefix, made once so that each request need not canonicalise them.
+type headerNames struct {
+	eventType, eventID, deliveryID, attempt string
+}
+
+func newHeaderNames(prefix string) headerNames {
+	return headerNames{
+		eventType:  http.CanonicalHeaderKey(prefix + "-Event-Type"),
+		eventID:    http.CanonicalHeaderKey(prefix + "-Event-Id"),
+		deliveryID: http.CanonicalHeaderKey(prefix + "-Delivery-Id"),
+		attempt:    http.CanonicalHeaderKey(prefix + "-Attempt"),
+	}
+}
+
+// ownHeaders is how many headers hookd sets on a request: its six and the
+// standard scheme's three.
+const ownHeaders = 9
+
 func newSender(cfg *Config) *sender {
-	newClient := func(verify bool) *http.Client {
+	newTransport := func(verify bool) *http.Transport {
 		dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Control: cfg.DialControl}
 		dial := DialFunc(dialer.DialContext)
 		if cfg.Dial != nil {
 			dial = cfg.Dial
 		}
-		return &http.Client{
-			Transport: &http.Transport{
-				// No Proxy: requests go straight to the webhook, so that
-				// the destination policy judges the address dialled.
-				DialContext:            dial,
-				MaxResponseHeaderBytes: maxResponseHeaderBytes,
-				ForceAttemptHTTP2:      true,
-				MaxIdleConns:           cfg.Workers,
-				MaxIdleConnsPerHost:    cfg.Workers, // webhooks may share a host
-				IdleConnTimeout:        90 * time.Second,
-				TLSHandshakeTimeout:    10 * time.Second,
-				ResponseHeaderTimeout:  0, // the attempt's own timeout bounds it
-				TLSClientConfig:        &tls.Config{InsecureSkipVerify: !verify, MinVersion: tls.VersionTLS12},
-			},
-			// Redirects are not followed: a 3xx is the answer, and a failure.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		return &http.Transport{
+			// No Proxy: requests go straight to the webhook, so that
+			// the destination policy judges the address dialled.
+			DialContext:            dial,
+			MaxResponseHeaderBytes: maxResponseHeaderBytes,
+			ForceAttemptHTTP2:      true,
+			MaxIdleConns:           cfg.Workers,
+			MaxIdleConnsPerHost:    cfg.Workers, // webhooks may share a host
+			IdleConnTimeout:        90 * time.Second,
+			TLSHandshakeTimeout:    10 * time.Second,
+			ResponseHeaderTimeout:  0, // the attempt's own timeout bounds it
+			TLSClientConfig:        &tls.Config{InsecureSkipVerify: !verify, MinVersion: tls.VersionTLS12},
 		}
 	}
-	return &sender{verified: newClient(true), unverified: newClient(false), requireTLS: cfg.RequireTLSVerify,
-		prefix: cfg.HeaderPrefix, userAgent: "hookd/" + cfg.Version}
+	return &sender{verified: newTransport(true), unverified: newTransport(false), requireTLS: cfg.RequireTLSVerify,
+		prefix: cfg.HeaderPrefix, names: newHeaderNames(cfg.HeaderPrefix), userAgent: "hookd/" + cfg.Version}
 }
 
 // send makes one attempt of claim c at now and returns its log entry and
@@ -71,9 +88,9 @@ func newSender(cfg *Config) *sender {
 // the result.
 func (s *sender) send(ctx context.Context, c *hookd.Claim, trigger string, now time.Time) (hookd.Attempt, Result) {
 	w := c.Webhook
-	prefix := w.Signature.HeaderPrefix
-	if prefix == "" {
-		prefix = s.prefix
+	prefix, names := s.prefix, s.names
+	if p := w.Signature.HeaderPrefix; p != "" && p != prefix {
+		prefix, names = p, newHeaderNames(p)
 	}
 	a := hookd.Attempt{
 		Trigger:   trigger,
@@ -88,16 +105,20 @@ func (s *sender) send(ctx context.Context, c *hookd.Claim, trigger string, now t
 		a.Error = fmt.Sprintf("build request: %v", err)
 		return a, Result{Err: err}
 	}
+	h := make(http.Header, len(w.Headers)+ownHeaders)
 	for k, v := range w.Headers {
-		req.Header.Set(k, v)
+		h.Set(k, v)
 	}
-	h := req.Header
-	h.Set("Content-Type", "application/json")
-	h.Set("User-Agent", s.userAgent)
-	h.Set(prefix+"-Event-Type", c.Delivery.EventType)
-	h.Set(prefix+"-Event-Id", c.Delivery.EventID)
-	h.Set(prefix+"-Delivery-Id", c.Delivery.ID)
-	h.Set(prefix+"-Attempt", strconv.Itoa(c.Delivery.Attempts+1))
+	// hookd's own headers come after the webhook's, and win. Their names
+	// are canonical already, and their values share one array.
+	vs := []string{"application/json", s.userAgent, c.Delivery.EventType, c.Delivery.EventID, c.Delivery.ID, strconv.Itoa(c.Delivery.Attempts + 1)}
+	h["Content-Type"] = vs[0:1:1]
+	h["User-Agent"] = vs[1:2:2]
+	h[names.eventType] = vs[2:3:3]
+	h[names.eventID] = vs[3:4:4]
+	h[names.deliveryID] = vs[4:5:5]
+	h[names.attempt] = vs[5:6:6]
+	req.Header = h
 	msg := signature.Message{ID: c.Delivery.EventID, Timestamp: now, Body: c.Payload}
 	if err := signature.Sign(h, w.Signature.Scheme, prefix, msg, w.ValidSecrets(now)); err != nil {
 		a.Request.Headers = logHeaders(h, w.Headers)
@@ -106,20 +127,23 @@ func (s *sender) send(ctx context.Context, c *hookd.Claim, trigger string, now t
 	}
 	a.Request.Headers = logHeaders(h, w.Headers)
 
-	client := s.verified
+	rt := s.verified
 	if !w.TLSVerify && !s.requireTLS {
-		client = s.unverified
+		rt = s.unverified
 	}
 	start := time.Now()
-	resp, err := client.Do(req)
+	resp, err := roundTrip(rt, req)
 	if err != nil {
 		a.DurationMS = time.Since(start).Milliseconds()
 		a.Error = describe(err, timeout)
 		return a, Result{Err: err}
 	}
 	body, readErr := io.ReadAll(io.LimitReader(resp.Body, hookd.MaxLoggedBody))
-	// Read a little more so the connection can be reused, then let it go.
-	_, _ = io.CopyN(io.Discard, resp.Body, hookd.MaxLoggedBody)
+	if readErr == nil && len(body) == hookd.MaxLoggedBody {
+		// Read a little more so the connection can be reused, then let it go.
+		// A shorter body was read to its end already.
+		_, _ = io.CopyN(io.Discard, resp.Body, hookd.MaxLoggedBody)
+	}
 	resp.Body.Close()
 	a.DurationMS = time.Since(start).Milliseconds()
 	a.Response = &hookd.AttemptResponse{Status: resp.StatusCode, Headers: logHeaders(resp.Header, nil), Body: string(body)}
@@ -135,6 +159,26 @@ func (s *sender) send(ctx context.Context, c *hookd.Claim, trigger string, now t
 		a.Error = fmt.Sprintf("redirect (%d) not followed: webhooks must answer 2xx", resp.StatusCode)
 	}
 	return a, res
+}
+
+// roundTrip sends req once with rt, in place of an http.Client, whose Do
+// copies the headers on every request for redirects that hookd never
+// follows. The Transport follows none: a 3xx is the answer. The errors read
+// as the client's: a *url.Error naming the method and URL, and
+// ErrSchemeMismatch for an HTTP answer to an HTTPS request. Nothing else the
+// client does applies: there is no cookie jar and no client timeout (the
+// request's context bounds the attempt, body included), and a webhook URL
+// has no user info to send as Basic auth (hookd.ValidateWebhook).
+func roundTrip(rt *http.Transport, req *http.Request) (*http.Response, error) {
+	resp, err := rt.RoundTrip(req)
+	if err == nil {
+		return resp, nil
+	}
+	if tlsErr, ok := err.(tls.RecordHeaderError); ok && string(tlsErr.RecordHeader[:]) == "HTTP/" {
+		err = http.ErrSchemeMismatch
+	}
+	m := req.Method
+	return nil, &url.Error{Op: m[:1] + strings.ToLower(m[1:]), URL: req.URL.Redacted(), Err: err}
 }
 
 // describe says what went wrong with a request in words a user can act on.

@@ -118,6 +118,11 @@ func TestSendFailures(t *testing.T) {
 			_, _ = w.Write([]byte("partial"))
 			w.(http.Flusher).Flush()
 			<-done
+		case "/bad-location":
+			w.Header().Set("Location", "http://[::1")
+			w.WriteHeader(http.StatusFound)
+		case "/long":
+			_, _ = w.Write(make([]byte, hookd.MaxLoggedBody+1000))
 		case "/busy":
 			w.Header().Set("Retry-After", "7")
 			w.WriteHeader(http.StatusServiceUnavailable)
@@ -146,9 +151,15 @@ func TestSendFailures(t *testing.T) {
 		err       bool
 		wantError string
 		logged    bool // the response is in the log
+		bodyLen   int  // of the logged response
 	}{
 		{name: "redirect is not followed", url: plain.URL + "/redirect", status: http.StatusFound, logged: true,
 			wantError: "redirect (302) not followed: webhooks must answer 2xx"},
+		// http.Client.Do, which hookd once used, failed on the Location it
+		// could not parse: the answer is a 3xx all the same.
+		{name: "redirect to a bad Location", url: plain.URL + "/bad-location", status: http.StatusFound, logged: true,
+			wantError: "redirect (302) not followed: webhooks must answer 2xx"},
+		{name: "a long body is cut", url: plain.URL + "/long", status: http.StatusOK, logged: true, bodyLen: hookd.MaxLoggedBody},
 		{name: "Retry-After is read", url: plain.URL + "/busy", status: http.StatusServiceUnavailable, retry: 7 * time.Second, logged: true},
 		{name: "no answer in time", url: plain.URL + "/slow", edit: func(w *hookd.Webhook) { w.TimeoutSeconds = 1 }, err: true,
 			wantError: "timeout: no answer within 1s"},
@@ -181,7 +192,10 @@ func TestSendFailures(t *testing.T) {
 				t.Errorf("error %q\nwant  %q", a.Error, tt.wantError)
 			}
 			if (a.Response != nil) != tt.logged {
-				t.Errorf("response %+v, want logged %t", a.Response, tt.logged)
+				t.Fatalf("response %+v, want logged %t", a.Response, tt.logged)
+			}
+			if a.Response != nil && len(a.Response.Body) != tt.bodyLen && tt.bodyLen > 0 {
+				t.Errorf("logged %d bytes of the body, want %d", len(a.Response.Body), tt.bodyLen)
 			}
 		})
 	}
