@@ -209,6 +209,7 @@ type claimer struct {
 type dueHook struct {
 	id, workspaceID string
 	cursor          int64
+	due             bool // it has a delivery row due
 }
 
 // dueWebhooks returns the active webhooks that have due delivery rows or
@@ -221,14 +222,11 @@ func (c *claimer) dueWebhooks(exclude map[string]bool) ([]dueHook, error) {
 	defer rows.Close()
 	var hooks []dueHook
 	for rows.Next() {
-		var (
-			h   dueHook
-			due bool
-		)
-		if err := rows.Scan(&h.id, &h.workspaceID, &h.cursor, &due); err != nil {
+		var h dueHook
+		if err := rows.Scan(&h.id, &h.workspaceID, &h.cursor, &h.due); err != nil {
 			return nil, err
 		}
-		if !exclude[h.id] && (c.s.queue.mayHave(h.id, h.workspaceID, h.cursor) || due) {
+		if !exclude[h.id] && (c.s.queue.mayHave(h.id, h.workspaceID, h.cursor) || h.due) {
 			hooks = append(hooks, h)
 		}
 	}
@@ -249,9 +247,14 @@ func (c *claimer) claim(h dueHook, n int) (int, error) {
 		c.webhooks = map[string]*hookd.Webhook{}
 	}
 	first := len(c.claims)
-	got, err := c.claimWritten(h.id, n)
-	if err != nil {
-		return 0, err
+	var (
+		got int
+		err error
+	)
+	if h.due { // else, in this snapshot, claimWritten would find none
+		if got, err = c.claimWritten(h.id, n); err != nil {
+			return 0, err
+		}
 	}
 	if got < n {
 		m, err := c.claimQueued(h, n-got)
