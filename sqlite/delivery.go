@@ -120,20 +120,65 @@ func (s *Store) Delivery(ctx context.Context, workspaceID, webhookID, id string)
 
 // loggedAttempt is an attempt as a delivery's log column keeps it
 // (migration 0003_attempt_log.sql): without its number, which is its place
-// in the log.
+// in the log, and with its headers as [name, value] pairs, which
+// encoding/json writes without the reflection and key sorting of a map.
 type loggedAttempt struct {
-	Trigger    string                 `json:"trigger"`
-	StartedAt  int64                  `json:"started_at"` // Unix microseconds
-	DurationMS int64                  `json:"duration_ms"`
-	Request    hookd.AttemptRequest   `json:"request"`
-	Response   *hookd.AttemptResponse `json:"response"`
-	Error      string                 `json:"error"`
+	Trigger    string `json:"trigger"`
+	StartedAt  int64  `json:"started_at"` // Unix microseconds
+	DurationMS int64  `json:"duration_ms"`
+	Request    struct {
+		Method  string      `json:"method"`
+		URL     string      `json:"url"`
+		Headers [][2]string `json:"headers"`
+	} `json:"request"`
+	Response *loggedResponse `json:"response"`
+	Error    string          `json:"error"`
+}
+
+// loggedResponse is an attempt's response as its log entry keeps it.
+type loggedResponse struct {
+	Status  int         `json:"status"`
+	Headers [][2]string `json:"headers"`
+	Body    string      `json:"body"`
 }
 
 // encodeAttempt returns a as an entry of a delivery's log.
 func encodeAttempt(a *hookd.Attempt) ([]byte, error) {
-	return json.Marshal(loggedAttempt{Trigger: a.Trigger, StartedAt: micros(a.StartedAt), DurationMS: a.DurationMS,
-		Request: a.Request, Response: a.Response, Error: a.Error})
+	e := loggedAttempt{Trigger: a.Trigger, StartedAt: micros(a.StartedAt), DurationMS: a.DurationMS, Error: a.Error}
+	e.Request.Method, e.Request.URL, e.Request.Headers = a.Request.Method, a.Request.URL, headerPairs(a.Request.Headers)
+	if r := a.Response; r != nil {
+		e.Response = &loggedResponse{Status: r.Status, Headers: headerPairs(r.Headers), Body: r.Body}
+	}
+	return json.Marshal(e)
+}
+
+// decode returns the attempt numbered number that e logs.
+func (e *loggedAttempt) decode(number int) hookd.Attempt {
+	a := hookd.Attempt{Number: number, Trigger: e.Trigger, StartedAt: fromMicros(e.StartedAt), DurationMS: e.DurationMS,
+		Request: hookd.AttemptRequest{Method: e.Request.Method, URL: e.Request.URL, Headers: headerMap(e.Request.Headers)},
+		Error:   e.Error}
+	if r := e.Response; r != nil {
+		a.Response = &hookd.AttemptResponse{Status: r.Status, Headers: headerMap(r.Headers), Body: r.Body}
+	}
+	return a
+}
+
+// headerPairs lists h as [name, value] pairs, in no particular order.
+func headerPairs(h map[string]string) [][2]string {
+	out := make([][2]string, 0, len(h))
+	for k, v := range h {
+		out = append(out, [2]string{k, v})
+	}
+	return out
+}
+
+// headerMap is the map of pairs made by headerPairs.
+func headerMap(pairs [][2]string) map[string]string {
+	out := make(map[string]string, len(pairs))
+	for _, p := range pairs {
+		out[p[0]] = p[1]
+	}
+	return out
 }
 
 // attemptLog reads a delivery's attempt log, in number order.
@@ -150,9 +195,8 @@ func attemptLog(ctx context.Context, q querier, deliveryID string) ([]hookd.Atte
 	if err := json.Unmarshal([]byte(log.String), &entries); err != nil {
 		return nil, fmt.Errorf("attempt log of %s: %w", deliveryID, err)
 	}
-	for i, e := range entries {
-		out = append(out, hookd.Attempt{Number: i + 1, Trigger: e.Trigger, StartedAt: fromMicros(e.StartedAt),
-			DurationMS: e.DurationMS, Request: e.Request, Response: e.Response, Error: e.Error})
+	for i := range entries {
+		out = append(out, entries[i].decode(i+1))
 	}
 	return out, nil
 }

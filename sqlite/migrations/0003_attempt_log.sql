@@ -2,16 +2,29 @@
 -- attempts in number order (an attempt's number is its place in the array,
 -- from 1), NULL before the first. Recording an attempt then writes one row
 -- instead of two, and reads none: the attempts table cost a lookup of the
--- delivery, a foreign-key check and a B-tree of its own per attempt. Each
--- entry has the attempts table's columns as keys; request and response are
--- the JSON objects they held (response null when none came).
+-- delivery, a foreign-key check and a B-tree of its own per attempt.
+--
+-- An entry has the attempts table's columns as keys; request and response
+-- are the objects they held, but with headers as a list of [name, value]
+-- pairs (cheaper to encode than an object, whose keys are sorted), and
+-- response null when none came.
 
 ALTER TABLE deliveries ADD COLUMN log TEXT;
 
 UPDATE deliveries SET log = (
-    SELECT '[' || group_concat(json_object('trigger', trigger, 'started_at', started_at,
-        'duration_ms', duration_ms, 'request', json(request), 'response', json(response), 'error', error),
-        ',' ORDER BY number) || ']'
+    SELECT '[' || group_concat(json_object(
+        'trigger', trigger,
+        'started_at', started_at,
+        'duration_ms', duration_ms,
+        'request', json_object(
+            'method', request ->> '$.method',
+            'url', request ->> '$.url',
+            'headers', json((SELECT json_group_array(json_array(key, value)) FROM json_each(request, '$.headers')))),
+        'response', CASE WHEN response IS NULL THEN NULL ELSE json_object(
+            'status', response ->> '$.status',
+            'headers', json((SELECT json_group_array(json_array(key, value)) FROM json_each(response, '$.headers'))),
+            'body', response ->> '$.body') END,
+        'error', error), ',' ORDER BY number) || ']'
     FROM attempts WHERE attempts.delivery_id = deliveries.id)
 WHERE EXISTS (SELECT 1 FROM attempts WHERE attempts.delivery_id = deliveries.id);
 
