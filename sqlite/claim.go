@@ -141,7 +141,7 @@ func (s *Store) ClaimDue(ctx context.Context, r hookd.ClaimRequest) ([]hookd.Cla
 	held, expired := s.leases.snapshot(now)
 	// Queued deliveries whose lease ran out are to be read again.
 	s.queue.released(expired)
-	c := claimer{s: s, now: now, leaseUntil: micros(r.LeaseUntil), held: held, claims: make([]hookd.Claim, 0, r.Limit)}
+	c := claimer{s: s, now: now, leaseUntil: micros(r.LeaseUntil), held: held}
 	err := s.read(ctx, "claim deliveries", func(ctx context.Context, tx *sql.Tx) error {
 		c.ctx, c.tx = ctx, tx
 		ids, err := c.dueWebhooks(exclude)
@@ -151,6 +151,9 @@ func (s *Store) ClaimDue(ctx context.Context, r hookd.ClaimRequest) ([]hookd.Cla
 		start := int(s.claimTurn.Add(1)-1) % len(ids)
 		ids = slices.Concat(ids[start:], ids[:start])
 		share := min(per, (r.Limit+len(ids)-1)/len(ids))
+		// Room for every claim this call may make, so the list is not
+		// copied as it grows.
+		c.claims = make([]hookd.Claim, 0, min(r.Limit, per*len(ids)))
 		got := make([]int, len(ids))
 		remaining := r.Limit
 		for i, id := range ids {

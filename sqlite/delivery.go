@@ -163,8 +163,13 @@ func (e *loggedAttempt) decode(number int) hookd.Attempt {
 	return a
 }
 
-// headerPairs lists h as [name, value] pairs, in no particular order.
+// headerPairs lists h as [name, value] pairs, in no particular order; nil
+// for nil, so that no headers at all (a request that could not be built)
+// read back as none.
 func headerPairs(h map[string]string) [][2]string {
+	if h == nil {
+		return nil
+	}
 	out := make([][2]string, 0, len(h))
 	for k, v := range h {
 		out = append(out, [2]string{k, v})
@@ -174,6 +179,9 @@ func headerPairs(h map[string]string) [][2]string {
 
 // headerMap is the map of pairs made by headerPairs.
 func headerMap(pairs [][2]string) map[string]string {
+	if pairs == nil {
+		return nil
+	}
 	out := make(map[string]string, len(pairs))
 	for _, p := range pairs {
 		out[p[0]] = p[1]

@@ -6,8 +6,8 @@
 --
 -- An entry has the attempts table's columns as keys; request and response
 -- are the objects they held, but with headers as a list of [name, value]
--- pairs (cheaper to encode than an object, whose keys are sorted), and
--- response null when none came.
+-- pairs (cheaper to encode than an object, whose keys are sorted; null
+-- stays null), and response null when none came.
 
 ALTER TABLE deliveries ADD COLUMN log TEXT;
 
@@ -19,10 +19,12 @@ UPDATE deliveries SET log = (
         'request', json_object(
             'method', request ->> '$.method',
             'url', request ->> '$.url',
-            'headers', json((SELECT json_group_array(json_array(key, value)) FROM json_each(request, '$.headers')))),
+            'headers', CASE WHEN json_type(request, '$.headers') = 'object' THEN
+                json((SELECT json_group_array(json_array(key, value)) FROM json_each(request, '$.headers'))) END),
         'response', CASE WHEN response IS NULL THEN NULL ELSE json_object(
             'status', response ->> '$.status',
-            'headers', json((SELECT json_group_array(json_array(key, value)) FROM json_each(response, '$.headers'))),
+            'headers', CASE WHEN json_type(response, '$.headers') = 'object' THEN
+                json((SELECT json_group_array(json_array(key, value)) FROM json_each(response, '$.headers'))) END,
             'body', response ->> '$.body') END,
         'error', error), ',' ORDER BY number) || ']'
     FROM attempts WHERE attempts.delivery_id = deliveries.id)
