@@ -2,18 +2,18 @@ package sqlite
 
 import (
 	"database/sql"
+	"fmt"
 	"strconv"
 	"testing"
 
 	"github.com/hookd/hookd"
 )
 
-// openVersion2 makes a database at schema version 2 (before the attempt
-// log moved into delivery rows) at a new path, runs stmts in it, and
-// returns the path.
-func openVersion2(t *testing.T, stmts ...string) string {
+// oldDatabase makes a database file at schema version (the migrations up
+// to it applied and recorded, as a hookd of that version left it), runs
+// stmts in it, and returns its path.
+func oldDatabase(t *testing.T, version int, stmts ...string) string {
 	t.Helper()
-	ctx := t.Context()
 	path := t.TempDir() + "/hookd.db"
 	if err := createFile(path); err != nil {
 		t.Fatal(err)
@@ -23,30 +23,18 @@ func openVersion2(t *testing.T, stmts ...string) string {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	var schema []string
-	for _, name := range []string{"migrations/0001_init.sql", "migrations/0002_fanout.sql"} {
-		b, err := migrationFiles.ReadFile(name)
-		if err != nil {
-			t.Fatal(err)
+	list, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	qs := []string{`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT`}
+	for _, m := range list {
+		if m.version <= version {
+			qs = append(qs, m.sql, fmt.Sprintf(`INSERT INTO schema_migrations VALUES (%d, 0)`, m.version))
 		}
-		schema = append(schema, string(b))
 	}
-	at := strconv.FormatInt(micros(t0), 10)
-	base := []string{
-		`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT`,
-		`INSERT INTO schema_migrations VALUES (1, 0), (2, 0)`,
-		`INSERT INTO workspaces VALUES ('ws_1', 'acme', '{}', 0, 0)`,
-		`INSERT INTO webhooks (id, workspace_id, name, description, url, method, events, timeout_seconds,
-			signature_scheme, header_prefix, tls_verify, status, disabled_reason, secrets, created_at, updated_at, cursor)
-			VALUES ('whk_1', 'ws_1', '', '', 'https://example.com/', 'POST', '["*"]', 30, 'standard', '', 1,
-			'active', '', '[{"value":"whsec_eA"}]', 0, 0, 1)`,
-		`INSERT INTO events (id, workspace_id, type, payload, channels, idempotency_key, fanout, created_at)
-			VALUES ('evt_1', 'ws_1', 'ticket.created', X'7B7D', NULL, '', NULL, ` + at + `)`,
-		`INSERT INTO deliveries VALUES ('dlv_1', 'ws_1', 'evt_1', 'whk_1', 'ticket.created', 'failed', 1, 1, 0, 0, NULL, 0,
-			NULL, ` + at + `, ` + at + `)`,
-	}
-	for _, q := range append(append(schema, base...), stmts...) {
-		if _, err := db.ExecContext(ctx, q); err != nil {
+	for _, q := range append(qs, stmts...) {
+		if _, err := db.ExecContext(t.Context(), q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
@@ -61,7 +49,16 @@ func openVersion2(t *testing.T, stmts ...string) string {
 func TestMigrateAttemptWithoutHeaders(t *testing.T) {
 	t.Parallel()
 	at := strconv.FormatInt(micros(t0), 10)
-	path := openVersion2(t,
+	path := oldDatabase(t, 2,
+		`INSERT INTO workspaces VALUES ('ws_1', 'acme', '{}', 0, 0)`,
+		`INSERT INTO webhooks (id, workspace_id, name, description, url, method, events, timeout_seconds,
+			signature_scheme, header_prefix, tls_verify, status, disabled_reason, secrets, created_at, updated_at, cursor)
+			VALUES ('whk_1', 'ws_1', '', '', 'https://example.com/', 'POST', '["*"]', 30, 'standard', '', 1,
+			'active', '', '[{"value":"whsec_eA"}]', 0, 0, 1)`,
+		`INSERT INTO events (id, workspace_id, type, payload, channels, idempotency_key, fanout, created_at)
+			VALUES ('evt_1', 'ws_1', 'ticket.created', X'7B7D', NULL, '', NULL, `+at+`)`,
+		`INSERT INTO deliveries VALUES ('dlv_1', 'ws_1', 'evt_1', 'whk_1', 'ticket.created', 'failed', 1, 1, 0, 0, NULL, 0,
+			NULL, `+at+`, `+at+`)`,
 		`INSERT INTO attempts VALUES ('dlv_1', 1, 'scheduled', `+at+`, 0,
 			'{"method":"POST","url":"https://example.com/","headers":null}', NULL,
 			'build request: net/http: invalid method "P OST"')`)

@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"database/sql"
 	"encoding/json"
 	"reflect"
 	"slices"
@@ -173,46 +172,25 @@ func TestQueuedReleased(t *testing.T) {
 func TestMigrateVersion1(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	path := t.TempDir() + "/hookd.db"
-	if err := createFile(path); err != nil {
-		t.Fatal(err)
-	}
-	db, err := sql.Open("sqlite", writerDSN(path))
-	if err != nil {
-		t.Fatal(err)
-	}
-	init, err := migrationFiles.ReadFile("migrations/0001_init.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
 	at := micros(t0)
-	for _, q := range []string{
-		string(init),
-		`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT`,
-		`INSERT INTO schema_migrations VALUES (1, 0)`,
+	path := oldDatabase(t, 1,
 		`INSERT INTO workspaces VALUES ('ws_1', 'acme', '{}', 0, 0)`,
 		`INSERT INTO webhooks (id, workspace_id, name, description, url, method, events, timeout_seconds,
 			signature_scheme, header_prefix, tls_verify, status, disabled_reason, secrets, created_at, updated_at)
 			VALUES ('whk_1', 'ws_1', '', '', 'https://example.com/', 'POST', '["*"]', 30, 'standard', '', 1,
 			'active', '', '[{"value":"whsec_eA"}]', 0, 0)`,
-		`INSERT INTO events VALUES ('evt_1', 'ws_1', 'ticket.created', X'7B7D', NULL, '', ` + strconv.FormatInt(at, 10) + `)`,
-		`INSERT INTO deliveries VALUES ('dlv_1', 'ws_1', 'evt_1', 'whk_1', 'ticket.created', 'pending', 0, 0, 0, 0, ` +
-			strconv.FormatInt(at, 10) + `, 0, NULL, ` + strconv.FormatInt(at, 10) + `, ` + strconv.FormatInt(at, 10) + `)`,
+		`INSERT INTO events VALUES ('evt_1', 'ws_1', 'ticket.created', X'7B7D', NULL, '', `+strconv.FormatInt(at, 10)+`)`,
+		`INSERT INTO deliveries VALUES ('dlv_1', 'ws_1', 'evt_1', 'whk_1', 'ticket.created', 'pending', 0, 0, 0, 0, `+
+			strconv.FormatInt(at, 10)+`, 0, NULL, `+strconv.FormatInt(at, 10)+`, `+strconv.FormatInt(at, 10)+`)`,
 		`INSERT INTO deliveries VALUES ('dlv_2', 'ws_1', 'evt_1', 'whk_1', 'ticket.created', 'failed', 2, 1, 0, 0, NULL, 0,
-			500, ` + strconv.FormatInt(at, 10) + `, ` + strconv.FormatInt(at, 10) + `)`,
+			500, `+strconv.FormatInt(at, 10)+`, `+strconv.FormatInt(at, 10)+`)`,
 		// Inserted out of number order: the log keeps number order.
-		`INSERT INTO attempts VALUES ('dlv_2', 2, 'manual', ` + strconv.FormatInt(at+2, 10) + `, 7,
+		`INSERT INTO attempts VALUES ('dlv_2', 2, 'manual', `+strconv.FormatInt(at+2, 10)+`, 7,
 			'{"method":"POST","url":"https://example.com/","headers":{"X-Hookd-Attempt":"2"}}',
 			'{"status":500,"headers":{"Content-Length":"4"},"body":"oops"}', '')`,
-		`INSERT INTO attempts VALUES ('dlv_2', 1, 'scheduled', ` + strconv.FormatInt(at+1, 10) + `, 30000,
+		`INSERT INTO attempts VALUES ('dlv_2', 1, 'scheduled', `+strconv.FormatInt(at+1, 10)+`, 30000,
 			'{"method":"POST","url":"https://example.com/","headers":{"X-Hookd-Attempt":"1"}}', NULL,
-			'timeout: no answer within 30s')`,
-	} {
-		if _, err := db.ExecContext(ctx, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	db.Close()
+			'timeout: no answer within 30s')`)
 
 	s, err := Open(ctx, path)
 	if err != nil {
