@@ -554,7 +554,8 @@ func (s *Store) RecordAttempts(ctx context.Context, recs []hookd.AttemptRecord) 
 	applied := make([]bool, len(recs))
 	var moved map[string]int64 // cursors written
 	err := s.write(ctx, "record attempts", func(ctx context.Context, tx *sql.Tx) error {
-		record := tx.StmtContext(ctx, s.stmts.recordDelivery)
+		stmts := recordStmts{update: tx.StmtContext(ctx, s.stmts.recordDelivery),
+			writeQueued: tx.StmtContext(ctx, s.stmts.writeQueued)}
 		var (
 			order   []string // webhooks in the order the batch meets them
 			streaks = map[string]*streak{}
@@ -576,7 +577,7 @@ func (s *Store) RecordAttempts(ctx context.Context, recs []hookd.AttemptRecord) 
 			if inFlight {
 				queued[rec.DeliveryID] = true
 			}
-			ok, err := s.recordOne(ctx, tx, record, rec, logs[i], c.delivery)
+			ok, err := s.recordOne(ctx, tx, stmts, rec, logs[i], c.delivery)
 			if err != nil {
 				return err
 			}
@@ -647,15 +648,22 @@ func (s *Store) RecordAttempts(ctx context.Context, recs []hookd.AttemptRecord) 
 	return nil
 }
 
+// recordStmts are the statements of recordOne, bound to one RecordAttempts
+// transaction once for all its records.
+type recordStmts struct {
+	update      *sql.Stmt // sqlRecordDelivery
+	writeQueued *sql.Stmt // sqlWriteQueued
+}
+
 // recordOne applies rec to its delivery's row, with logged (its attempt as
 // encodeAttempt wrote it) appended to the row's log, writing the row of a
 // queued delivery from claimed, the delivery as this process claimed it
 // (nil: not in flight here); it returns false when the delivery no longer
 // exists.
-func (s *Store) recordOne(ctx context.Context, tx *sql.Tx, record *sql.Stmt, rec *hookd.AttemptRecord,
+func (s *Store) recordOne(ctx context.Context, tx *sql.Tx, stmts recordStmts, rec *hookd.AttemptRecord,
 	logged string, claimed *hookd.Delivery) (bool, error) {
 	if claimed == nil {
-		res, err := record.ExecContext(ctx, rec.DeliveryID, rec.Status, rec.ScheduledAttempts,
+		res, err := stmts.update.ExecContext(ctx, rec.DeliveryID, rec.Status, rec.ScheduledAttempts,
 			nullMicros(rec.NextAttemptAt), nullInt(rec.LastStatusCode), micros(rec.Now), logged)
 		if n, err := affected(res, err); n > 0 || err != nil {
 			return n > 0, err
@@ -675,7 +683,7 @@ func (s *Store) recordOne(ctx context.Context, tx *sql.Tx, record *sql.Stmt, rec
 		}
 	}
 	d := claimed
-	res, err := tx.StmtContext(ctx, s.stmts.writeQueued).ExecContext(ctx, rec.DeliveryID, rec.Status,
+	res, err := stmts.writeQueued.ExecContext(ctx, rec.DeliveryID, rec.Status,
 		rec.ScheduledAttempts, nullMicros(rec.NextAttemptAt), nullInt(rec.LastStatusCode), micros(rec.Now),
 		d.WorkspaceID, d.EventID, d.WebhookID, d.EventType, micros(d.CreatedAt), logged)
 	if isForeignKeyViolation(err) {

@@ -92,9 +92,12 @@ func (s *Store) ListDeliveries(ctx context.Context, f hookd.DeliveryFilter) ([]h
 func (s *Store) Delivery(ctx context.Context, workspaceID, webhookID, id string) (*hookd.Delivery, error) {
 	var d hookd.Delivery
 	err := s.read(ctx, "get delivery", func(ctx context.Context, tx *sql.Tx) error {
-		var err error
-		d, err = scanDelivery(tx.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries
-			WHERE id = ? AND webhook_id = ? AND workspace_id = ?`, id, webhookID, workspaceID))
+		var (
+			err error
+			log sql.NullString
+		)
+		d, err = scanDelivery(tx.QueryRowContext(ctx, `SELECT `+deliveryColumns+`, log FROM deliveries
+			WHERE id = ? AND webhook_id = ? AND workspace_id = ?`, id, webhookID, workspaceID), &log)
 		if errors.Is(err, sql.ErrNoRows) {
 			q, err := loadQueued(ctx, tx, workspaceID, webhookID, id)
 			if err != nil {
@@ -109,7 +112,7 @@ func (s *Store) Delivery(ctx context.Context, workspaceID, webhookID, id string)
 		if err != nil {
 			return err
 		}
-		d.AttemptLog, err = attemptLog(ctx, tx, id)
+		d.AttemptLog, err = attemptLog(id, log)
 		return err
 	})
 	if err != nil {
@@ -189,12 +192,9 @@ func headerMap(pairs [][2]string) map[string]string {
 	return out
 }
 
-// attemptLog reads a delivery's attempt log, in number order.
-func attemptLog(ctx context.Context, q querier, deliveryID string) ([]hookd.Attempt, error) {
-	var log sql.NullString
-	if err := q.QueryRowContext(ctx, `SELECT log FROM deliveries WHERE id = ?`, deliveryID).Scan(&log); err != nil {
-		return nil, err
-	}
+// attemptLog returns the attempts of log, the log column of delivery
+// deliveryID, in number order.
+func attemptLog(deliveryID string, log sql.NullString) ([]hookd.Attempt, error) {
 	out := []hookd.Attempt{}
 	if !log.Valid {
 		return out, nil
