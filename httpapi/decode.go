@@ -58,16 +58,29 @@ func formatBytes(n int64) string {
 // name the problem. Syntax errors are codeMalformed (400); a body of the
 // wrong shape is EINVALID (422) naming the field.
 func decodeJSON(body []byte, dst any) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	dec.UseNumber()
+	dec := strictDecoder(body)
 	if err := dec.Decode(dst); err != nil {
 		return decodeError(body, dst, err)
 	}
-	if _, err := dec.Token(); err != io.EOF {
+	if !atEnd(dec) {
 		return hookd.Errorf(codeMalformed, "malformed JSON: unexpected data after the JSON value, at byte %d", dec.InputOffset())
 	}
 	return nil
+}
+
+// strictDecoder returns a decoder of body as decodeJSON reads it: unknown
+// fields are errors, and numbers are kept as written.
+func strictDecoder(body []byte) *json.Decoder {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	dec.UseNumber()
+	return dec
+}
+
+// atEnd reports whether dec has nothing left but whitespace.
+func atEnd(dec *json.Decoder) bool {
+	_, err := dec.Token()
+	return err == io.EOF
 }
 
 // compactJSON returns v, a JSON value, as json.Compact writes it: without

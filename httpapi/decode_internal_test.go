@@ -50,15 +50,19 @@ func FuzzDecodeBatch(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		event, n, err := decodeBatch(body)
 		var each batchRequest
-		eachErr := decodeJSON(body, &each)
-		if eachErr == nil && each.Events == nil {
-			eachErr = invalid("events", fmt.Sprintf("is required: a list of 1 to %d events", hookd.MaxBatchEvents))
-		}
-		if fmt.Sprint(err) != fmt.Sprint(eachErr) {
-			t.Fatalf("decodeBatch(%q): error %v; event by event: %v", body, err, eachErr)
-		}
-		if err != nil {
+		switch eachErr := decodeJSON(body, &each); {
+		case eachErr != nil:
+			if fmt.Sprint(err) != fmt.Sprint(eachErr) {
+				t.Fatalf("decodeBatch(%q): error %v; event by event: %v", body, err, eachErr)
+			}
 			return
+		case each.Events == nil:
+			if hookd.ErrorCode(err) != hookd.EINVALID {
+				t.Fatalf("decodeBatch(%q) without events: error %v; want EINVALID", body, err)
+			}
+			return
+		case err != nil:
+			t.Fatalf("decodeBatch(%q): error %v; event by event: none", body, err)
 		}
 		if n != len(each.Events) {
 			t.Fatalf("decodeBatch(%q): %d events; event by event: %d", body, n, len(each.Events))

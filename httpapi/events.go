@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"time"
@@ -227,9 +226,7 @@ func decodeBatch(body []byte) (event func(i int, prefix string) (eventRequest, e
 // ok is false for any other body. Those it decodes, decodeJSON decodes to
 // the same events (FuzzDecodeBatch).
 func wellFormedBatch(body []byte) (events []*eventRequest, ok bool) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	dec.UseNumber()
+	dec := strictDecoder(body)
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return nil, false
 	}
@@ -242,10 +239,7 @@ func wellFormedBatch(body []byte) (events []*eventRequest, ok bool) {
 			return nil, false
 		}
 	}
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') {
-		return nil, false
-	}
-	if _, err := dec.Token(); err != io.EOF {
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') || !atEnd(dec) {
 		return nil, false
 	}
 	return events, events != nil && !slices.Contains(events, nil)
