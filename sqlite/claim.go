@@ -38,11 +38,8 @@ const (
 	sqlLastQueued = `SELECT max(seq) FROM events INDEXED BY events_queue WHERE workspace_id = ? AND fanout IS NOT NULL`
 	// sqlPayloads reads the payloads of the events in the JSON array.
 	sqlPayloads = `SELECT id, payload FROM events WHERE id IN (SELECT value FROM json_each(?))`
-	// sqlWrittenOf returns which of the ids in the JSON array have a row.
-	sqlWrittenOf = `SELECT id FROM deliveries WHERE id IN (SELECT value FROM json_each(?))`
 	// sqlWrittenBetween returns the ids of webhook ?1's delivery rows from
-	// ?2 to ?3: one probe of deliveries_webhook, which finds none in the
-	// common case (a queued delivery seldom has a row before its claim).
+	// ?2 to ?3 (writtenOf).
 	sqlWrittenBetween = `SELECT id FROM deliveries INDEXED BY deliveries_webhook WHERE webhook_id = ? AND id BETWEEN ? AND ?`
 	// sqlMoveCursor moves a webhook's cursor up.
 	sqlMoveCursor        = `UPDATE webhooks SET cursor = max(cursor, ?) WHERE id = ?`
@@ -373,14 +370,11 @@ func (c *claimer) claimQueued(h dueHook, n int) (int, error) {
 		}
 		read += rowsRead
 		end = rowsRead < limit && !notDue
-		var lo, hi string // the batch's lowest and highest delivery id
-		for i, r := range batch {
-			if i == 0 || r.deliveryID < lo {
-				lo = r.deliveryID
-			}
-			hi = max(hi, r.deliveryID)
+		ids := make([]string, len(batch))
+		for i := range batch {
+			ids[i] = batch[i].deliveryID
 		}
-		written, err := idSet(c.written.QueryContext(c.ctx, h.id, lo, hi))
+		written, err := writtenOf(c.ctx, c.written, h.id, ids)
 		if err != nil {
 			return 0, err
 		}

@@ -70,7 +70,7 @@ func (s *Store) ListDeliveries(ctx context.Context, f hookd.DeliveryFilter) ([]h
 		if err != nil || f.Status != "" && f.Status != hookd.DeliveryPending {
 			return err
 		}
-		queued, err := listQueued(ctx, tx, f, limit+1)
+		queued, err := listQueued(ctx, tx, tx.StmtContext(ctx, s.claimStmts.writtenBetween), f, limit+1)
 		if err != nil {
 			return err
 		}
@@ -269,7 +269,7 @@ func loadQueued(ctx context.Context, q querier, workspaceID, webhookID, id strin
 
 // listQueued returns up to want queued deliveries of f's webhook that f
 // selects, newest first, after f's page cursor.
-func listQueued(ctx context.Context, tx *sql.Tx, f hookd.DeliveryFilter, want int) ([]hookd.Delivery, error) {
+func listQueued(ctx context.Context, tx *sql.Tx, written *sql.Stmt, f hookd.DeliveryFilter, want int) ([]hookd.Delivery, error) {
 	var cursor int64
 	if err := tx.QueryRowContext(ctx, `SELECT cursor FROM webhooks WHERE id = ?`, f.WebhookID).Scan(&cursor); err != nil {
 		return nil, err
@@ -309,12 +309,12 @@ func listQueued(ctx context.Context, tx *sql.Tx, f hookd.DeliveryFilter, want in
 		for i := range found {
 			ids[i] = found[i].ID
 		}
-		written, err := rowsOf(ctx, tx, ids)
+		rows, err := writtenOf(ctx, written, f.WebhookID, ids)
 		if err != nil {
 			return nil, err
 		}
 		for _, d := range found {
-			if !written[d.ID] && len(out) < want {
+			if !rows[d.ID] && len(out) < want {
 				out = append(out, d)
 			}
 		}
@@ -388,12 +388,15 @@ func readQueued(ctx context.Context, tx *sql.Tx, q string, args []any, f hookd.D
 	return found, n, last, rows.Err()
 }
 
-// rowsOf returns which of the delivery ids have a row.
-func rowsOf(ctx context.Context, q querier, ids []string) (map[string]bool, error) {
+// writtenOf returns which of the delivery ids of webhook webhookID have a
+// row, with written (sqlWrittenBetween, in the caller's transaction): one
+// probe of deliveries_webhook from the lowest id to the highest, which
+// finds none in the common case (a queued delivery seldom has a row).
+func writtenOf(ctx context.Context, written *sql.Stmt, webhookID string, ids []string) (map[string]bool, error) {
 	if len(ids) == 0 {
 		return map[string]bool{}, nil
 	}
-	return idSet(q.QueryContext(ctx, sqlWrittenOf, idsJSON(ids)))
+	return idSet(written.QueryContext(ctx, webhookID, slices.Min(ids), slices.Max(ids)))
 }
 
 // idSet reads rows of one id column into a set.

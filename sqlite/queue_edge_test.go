@@ -415,3 +415,28 @@ func TestQueuedIDInsideAnother(t *testing.T) {
 		}
 	}
 }
+
+// A queued delivery retried by hand gets its row while its event is still
+// above the webhook's cursor: the list shows it once, from its row.
+func TestQueuedListRetriedOnce(t *testing.T) {
+	t.Parallel()
+	s, _ := openTemp(t)
+	ctx := t.Context()
+	ws, w, e := seed(t, s)
+	later := publishAt(t, s, ws.ID, t0)
+	id := e.Deliveries[0].ID
+	if err := s.RetryDelivery(ctx, ws.ID, w.ID, id, t0.Add(time.Second)); err != nil {
+		t.Fatalf("RetryDelivery: %v", err)
+	}
+	list, _, err := s.ListDeliveries(ctx, hookd.DeliveryFilter{WorkspaceID: ws.ID, WebhookID: w.ID})
+	if err != nil {
+		t.Fatalf("ListDeliveries: %v", err)
+	}
+	var got []string
+	for _, d := range list {
+		got = append(got, d.ID)
+	}
+	if want := []string{later.Deliveries[0].ID, id}; !slices.Equal(got, want) {
+		t.Fatalf("listed %v; want %v, the retried one once", got, want)
+	}
+}
