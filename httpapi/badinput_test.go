@@ -8,25 +8,37 @@ import (
 	"testing"
 )
 
-// badFixture is a server with two workspaces, a key for each, a small
-// catalogue and a webhook in each workspace.
+// badFixture is a server with two workspaces, a key for each (A capped at
+// one webhook, which it has), a small catalogue, a webhook in each
+// workspace, and an event of A, with its delivery, published with the
+// Idempotency-Key "first".
 type badFixture struct {
 	*env
 	wsA, wsB   string
 	keyA, keyB string
 	whkA, whkB string
+	evtA, dlvA string
 }
 
-func newBadFixture(t *testing.T) *badFixture {
-	e := newEnv(t)
+func newBadFixture(t *testing.T, engine storeEngine) *badFixture {
+	e := newEnvOn(t, engine)
 	f := &badFixture{env: e}
-	f.wsA = e.workspace("A", map[string]any{"max_webhooks": 10})
+	f.wsA = e.workspace("A", map[string]any{"max_webhooks": 1})
 	f.wsB = e.workspace("B", nil)
 	f.keyA, f.keyB = e.key(f.wsA), e.key(f.wsB)
 	e.eventType("ticket.created", map[string]any{"id": "t_1"})
 	e.eventType("ticket.closed", nil)
 	f.whkA = e.webhook(f.wsA, map[string]any{"url": "https://a.example/hook", "events": []string{"ticket.created"}})["id"].(string)
 	f.whkB = e.webhook(f.wsB, map[string]any{"url": "https://b.example/hook"})["id"].(string)
+	var p struct {
+		ID         string `json:"id"`
+		Deliveries []struct {
+			ID string `json:"id"`
+		} `json:"deliveries"`
+	}
+	e.must(http.StatusAccepted, "POST", "/v1/workspaces/"+f.wsA+"/events", adminKey, `{"type":"ticket.created","payload":{"n":1}}`,
+		"Idempotency-Key", "first").decode(t, &p)
+	f.evtA, f.dlvA = p.ID, p.Deliveries[0].ID
 	return f
 }
 
@@ -47,6 +59,8 @@ func (f *badFixture) snapshot() string {
 		"/v1/workspaces/" + f.wsA, "/v1/workspaces/" + f.wsB,
 		"/v1/workspaces/" + f.wsA + "/webhooks/" + f.whkA,
 		"/v1/workspaces/" + f.wsA + "/webhooks/" + f.whkA + "/secret",
+		"/v1/workspaces/" + f.wsA + "/webhooks/" + f.whkA + "/deliveries/" + f.dlvA,
+		"/v1/workspaces/" + f.wsA + "/events/" + f.evtA,
 		"/v1/event-types/ticket.created",
 	} {
 		fmt.Fprintf(&b, "%s: %s\n", p, f.must(http.StatusOK, "GET", p, adminKey, nil).body)
@@ -60,7 +74,7 @@ func (f *badFixture) snapshot() string {
 type badCase struct {
 	name    string
 	method  string
-	path    string // {A}, {B}, {whkA}, {whkB} stand for the fixture's ids
+	path    string // {A}, {B}, {whkA}, {whkB}, {evtA}, {dlvA} stand for the fixture's ids
 	key     string // "admin", "A", "B", "" (none), or a literal key
 	body    any
 	headers []string
@@ -69,9 +83,16 @@ type badCase struct {
 	detail  string // a substring of the problem's detail, "" for any
 }
 
+// TestBadInput sends each bad request to a server on each storage engine:
+// each gets the same 4xx problem document naming the field and the
+// problem, never a 5xx, and changes nothing.
 func TestBadInput(t *testing.T) {
 	t.Parallel()
-	f := newBadFixture(t)
+	forEachEngine(t, testBadInput)
+}
+
+func testBadInput(t *testing.T, engine storeEngine) {
+	f := newBadFixture(t, engine)
 	hooks := "/v1/workspaces/{A}/webhooks"
 	hookA := "/v1/workspaces/{A}/webhooks/{whkA}"
 	events := "/v1/workspaces/{A}/events"
@@ -172,6 +193,10 @@ func TestBadInput(t *testing.T) {
 		{"other workspace's webhook by path", "GET", "/v1/workspaces/{B}/webhooks/{whkB}", "A", nil, nil, 404, "", ""},
 		{"other workspace's webhook under mine", "GET", "/v1/workspaces/{A}/webhooks/{whkB}", "A", nil, nil, 404, "", ""},
 		{"publish to other workspace", "POST", "/v1/workspaces/{B}/events", "A", `{"type":"ticket.created","payload":1}`, nil, 404, "", ""},
+		{"publish to a missing workspace", "POST", "/v1/workspaces/ws_nope/events", "admin", `{"type":"ticket.created","payload":1}`, nil, 404, "", ""},
+		{"other workspace's webhook by admin", "GET", "/v1/workspaces/{B}/webhooks/{whkA}", "admin", nil, nil, 404, "", ""},
+		{"other workspace's event", "GET", "/v1/workspaces/{B}/events/{evtA}", "admin", nil, nil, 404, "", ""},
+		{"retry through another webhook", "POST", "/v1/workspaces/{B}/webhooks/{whkB}/deliveries/{dlvA}/retry", "admin", nil, nil, 404, "", ""},
 		{"other workspace's keys", "POST", "/v1/workspaces/{B}/keys", "A", `{"name":"x"}`, nil, 404, "", ""},
 		{"other workspace itself", "GET", "/v1/workspaces/{B}", "A", nil, nil, 404, "", ""},
 		{"ws key creates event type", "POST", "/v1/event-types", "A", `{"name":"x.y"}`, nil, 403, "", "admin key"},
@@ -188,6 +213,8 @@ func TestBadInput(t *testing.T) {
 		{"unknown workspace", "GET", "/v1/workspaces/ws_nope/webhooks", "admin", nil, nil, 404, "", ""},
 		{"unknown delivery", "GET", hookA + "/deliveries/dlv_nope", "admin", nil, nil, 404, "", ""},
 		{"retry unknown delivery", "POST", hookA + "/deliveries/dlv_nope/retry", "admin", nil, nil, 404, "", ""},
+		{"recover unknown webhook", "POST", hooks + "/whk_nope/recover", "admin", `{"since":"2025-01-01T00:00:00Z"}`, nil, 404, "", ""},
+		{"update unknown event type", "PATCH", "/v1/event-types/nope.nope", "admin", `{"description":"x"}`, nil, 404, "", ""},
 		{"unknown event", "GET", events + "/evt_nope", "admin", nil, nil, 404, "", ""},
 		{"deliveries of unknown webhook", "GET", hooks + "/whk_nope/deliveries", "admin", nil, nil, 404, "", ""},
 		{"unknown event type", "GET", "/v1/event-types/nope", "A", nil, nil, 404, "", ""},
@@ -201,6 +228,8 @@ func TestBadInput(t *testing.T) {
 
 		// Idempotency.
 		{"long Idempotency-Key", "POST", hooks, "admin", good(""), []string{"Idempotency-Key", strings.Repeat("k", 300)}, 422, "Idempotency-Key", ""},
+		{"Idempotency-Key with another body", "POST", events, "admin", `{"type":"ticket.created","payload":2}`, []string{"Idempotency-Key", "first"}, 409, "", ""},
+		{"max_webhooks reached", "POST", hooks, "admin", good(""), nil, 422, "", "max_webhooks"},
 
 		// Webhook actions.
 		{"recover without since", "POST", hookA + "/recover", "admin", `{}`, nil, 422, "since", "required"},
@@ -229,11 +258,15 @@ func TestBadInput(t *testing.T) {
 		{"bad default scheme", "PATCH", "/v1/workspaces/{A}", "admin", `{"settings":{"webhook_defaults":{"signature":{"scheme":"x"}}}}`, nil, 422, "settings.webhook_defaults.signature.scheme", ""},
 		{"unknown settings field", "POST", "/v1/workspaces", "admin", `{"name":"x","settings":{"colour":1}}`, nil, 422, "settings.colour", ""},
 		{"max_webhooks a string", "PATCH", "/v1/workspaces/{A}", "admin", `{"settings":{"max_webhooks":"5"}}`, nil, 422, "settings.max_webhooks", "whole number"},
+		{"workspace name with NUL", "POST", "/v1/workspaces", "admin", `{"name":"a\u0000b"}`, nil, 422, "name", "NUL"},
+		{"webhook description with NUL", "PATCH", hookA, "admin", `{"description":"a\u0000b"}`, nil, 422, "description", "NUL"},
+		{"event type description with NUL", "PATCH", "/v1/event-types/ticket.created", "admin", `{"description":"a\u0000b"}`, nil, 422, "description", "NUL"},
+		{"idempotency_key with NUL", "POST", events, "admin", `{"type":"ticket.created","payload":1,"idempotency_key":"a\u0000b"}`, nil, 422, "idempotency_key", "NUL"},
 		{"long key name", "POST", "/v1/workspaces/{A}/keys", "admin", map[string]any{"name": strings.Repeat("n", 201)}, nil, 422, "name", ""},
 		{"delete unknown key", "DELETE", "/v1/workspaces/{A}/keys/key_nope", "admin", nil, nil, 404, "", ""},
 	}
 
-	ids := strings.NewReplacer("{A}", f.wsA, "{B}", f.wsB, "{whkA}", f.whkA, "{whkB}", f.whkB)
+	ids := strings.NewReplacer("{A}", f.wsA, "{B}", f.wsB, "{whkA}", f.whkA, "{whkB}", f.whkB, "{evtA}", f.evtA, "{dlvA}", f.dlvA)
 	before := f.snapshot()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -18,6 +18,8 @@ import (
 
 	"github.com/hookd/hookd"
 	"github.com/hookd/hookd/httpapi"
+	"github.com/hookd/hookd/postgres"
+	"github.com/hookd/hookd/postgres/pgtest"
 	"github.com/hookd/hookd/sqlite"
 )
 
@@ -66,24 +68,71 @@ func (c *testClock) Now() time.Time {
 
 func (c *testClock) advance(d time.Duration) { c.skew.Add(int64(d)) }
 
-// env is one API server over a fresh SQLite database.
+// storeEngine names the storage engine an env runs on.
+type storeEngine string
+
+const (
+	// engineSQLite is a SQLite file in a temp dir.
+	engineSQLite storeEngine = "sqlite"
+	// enginePostgres is a schema of its own on the server that
+	// HOOKD_TEST_DATABASE_URL names; without it the test skips, or fails
+	// under CI=true (pgtest.ServerURL).
+	enginePostgres storeEngine = "postgres"
+)
+
+// forEachEngine runs fn as a parallel subtest per storage engine, named
+// after it.
+func forEachEngine(t *testing.T, fn func(t *testing.T, engine storeEngine)) {
+	t.Helper()
+	for _, engine := range []storeEngine{engineSQLite, enginePostgres} {
+		t.Run(string(engine), func(t *testing.T) {
+			t.Parallel()
+			fn(t, engine)
+		})
+	}
+}
+
+// openStore opens a new, empty store of engine, closed when t ends.
+func openStore(t testing.TB, engine storeEngine) hookd.Store {
+	t.Helper()
+	ctx := context.Background()
+	var store hookd.Store
+	var err error
+	switch engine {
+	case engineSQLite:
+		store, err = sqlite.Open(ctx, filepath.Join(t.TempDir(), "hookd.db"))
+	case enginePostgres:
+		store, err = postgres.Open(ctx, postgres.Config{URL: pgtest.Schema(t)})
+	default:
+		t.Fatalf("unknown storage engine %q", engine)
+	}
+	if err != nil {
+		t.Fatalf("open %s store: %v", engine, err)
+	}
+	t.Cleanup(func() { store.Close() })
+	return store
+}
+
+// env is one API server over a fresh database.
 type env struct {
 	t      testing.TB
 	srv    *httptest.Server
 	h      http.Handler
-	store  *sqlite.Store
+	store  hookd.Store
 	engine *fakeEngine
 	clock  *testClock
 }
 
+// newEnv returns an env over SQLite.
 func newEnv(t testing.TB, configure ...func(*httpapi.Config)) *env {
 	t.Helper()
-	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "hookd.db"))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { store.Close() })
+	return newEnvOn(t, engineSQLite, configure...)
+}
+
+// newEnvOn returns an env over a new store of engine.
+func newEnvOn(t testing.TB, engine storeEngine, configure ...func(*httpapi.Config)) *env {
+	t.Helper()
+	store := openStore(t, engine)
 	e := &env{t: t, store: store, engine: &fakeEngine{},
 		clock: &testClock{base: time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)}}
 	cfg := httpapi.Config{
