@@ -561,9 +561,14 @@ func TestSendTest(t *testing.T) {
 	r.problem(t)
 }
 
+// TestPagination walks every list page by page, on each storage engine.
 func TestPagination(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
+	forEachEngine(t, testPagination)
+}
+
+func testPagination(t *testing.T, engine storeEngine) {
+	e := newEnvOn(t, engine)
 	ws := e.workspace("A", nil)
 	e.eventType("ticket.created", nil)
 	var want []string

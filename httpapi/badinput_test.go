@@ -182,6 +182,8 @@ func testBadInput(t *testing.T, engine storeEngine) {
 		{"until a date only", "GET", events + "?until=2025-01-01", "admin", nil, nil, 422, "until", "RFC 3339"},
 		{"until before since", "GET", events + "?since=2025-02-01T00:00:00Z&until=2025-01-01T00:00:00Z", "admin", nil, nil, 422, "until", ""},
 		{"bad event type filter", "GET", events + "?type=a%20b", "admin", nil, nil, 422, "type", ""},
+		{"query not UTF-8", "GET", events + "?type=%ff%fe", "admin", nil, nil, 422, "type", "UTF-8"},
+		{"query badly escaped", "GET", hooks + "?limit=%zz", "admin", nil, nil, 422, "limit", "well-formed"},
 
 		// Authentication and authorization.
 		{"no key", "GET", hooks, "", nil, nil, 401, "", "Authorization"},

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hookd/hookd"
 )
@@ -435,12 +436,14 @@ func mergePatch(target, patch any) any {
 	return t
 }
 
-// parseList reads a list's query: limit (1 to 250, default 50), cursor,
-// and the filters named, which the caller reads from the returned values.
-// Any other parameter is an error.
-func parseList(r *request, filters ...string) (hookd.Page, url.Values, fieldErrors) {
-	q := r.URL.Query()
+// parseList reads the query of the list scope: limit (1 to 250, default
+// 50), cursor (a next_cursor of the list, which the page holds as the
+// store's cursor), and the filters named, which the caller reads from the
+// returned values. Any other parameter, and a cursor that the list did not
+// issue, is an error.
+func parseList(r *request, scope listScope, filters ...string) (hookd.Page, url.Values, fieldErrors) {
 	var errs fieldErrors
+	q := parseQuery(r.URL.RawQuery, &errs)
 	allowed := append([]string{"limit", "cursor"}, filters...)
 	names := make([]string, 0, len(q))
 	for k := range q {
@@ -448,11 +451,14 @@ func parseList(r *request, filters ...string) (hookd.Page, url.Values, fieldErro
 	}
 	slices.Sort(names)
 	for _, k := range names {
-		if !slices.Contains(allowed, k) {
+		switch {
+		case !slices.Contains(allowed, k):
 			errs.add(k, "unknown query parameter; this list takes "+strings.Join(allowed, ", "))
+		case slices.ContainsFunc(q[k], notUTF8):
+			errs.add(k, "must be UTF-8 text, percent-encoded")
 		}
 	}
-	p := hookd.Page{Limit: hookd.DefaultPageLimit, Cursor: q.Get("cursor")}
+	p := hookd.Page{Limit: hookd.DefaultPageLimit}
 	if q.Has("limit") {
 		n, err := strconv.Atoi(q.Get("limit"))
 		if err != nil || n < 1 || n > hookd.MaxPageLimit {
@@ -461,11 +467,39 @@ func parseList(r *request, filters ...string) (hookd.Page, url.Values, fieldErro
 			p.Limit = n
 		}
 	}
-	if len(p.Cursor) > 1024 {
-		errs.add("cursor", "is not a cursor from a next_cursor of this list")
+	if c := q.Get("cursor"); c != "" {
+		raw, ok := scope.raw(c)
+		if !ok {
+			errs.add("cursor", "is not a next_cursor of this list: pass the next_cursor of the previous page as it came, to the same list")
+		}
+		p.Cursor = raw
 	}
 	return p, q, errs
 }
+
+// parseQuery parses the query raw as url.ParseQuery does, adding an error
+// for each parameter that it cannot parse (a bad percent escape, a
+// semicolon) rather than dropping it.
+func parseQuery(raw string, errs *fieldErrors) url.Values {
+	q, err := url.ParseQuery(raw)
+	if err == nil {
+		return q
+	}
+	for _, pair := range strings.Split(raw, "&") {
+		k, v, _ := strings.Cut(pair, "=")
+		name, kerr := url.QueryUnescape(k)
+		if kerr != nil {
+			name = k
+		}
+		if _, verr := url.QueryUnescape(v); kerr != nil || verr != nil || strings.Contains(k, ";") {
+			errs.add(name, "is not a well-formed query parameter: percent-encode %, & and ; (as %25, %26 and %3B)")
+		}
+	}
+	return q
+}
+
+// notUTF8 reports whether s is not UTF-8 text.
+func notUTF8(s string) bool { return !utf8.ValidString(s) }
 
 // parseTime reads an RFC 3339 time for field; "" gives nil.
 func parseTime(field, v string, errs *fieldErrors) *time.Time {
@@ -494,13 +528,15 @@ type list[T any] struct {
 	NextCursor *string `json:"next_cursor"`
 }
 
-func newList[T any](data []T, next string) list[T] {
+// newList returns the answer of the list scope: data, and the cursor of
+// the next page for the store's cursor next ("" on the last page).
+func newList[T any](scope listScope, data []T, next string) list[T] {
 	l := list[T]{Data: data}
 	if l.Data == nil {
 		l.Data = []T{}
 	}
-	if next != "" {
-		l.NextCursor = &next
+	if c := scope.cursor(next); c != "" {
+		l.NextCursor = &c
 	}
 	return l
 }

@@ -7,7 +7,8 @@ import (
 )
 
 func (s *server) listDeliveries(req *request) (int, any, error) {
-	p, q, errs := parseList(req, "status", "event_type", "since", "until")
+	scope := scopeOf("deliveries", req.ws.ID, req.PathValue("whk"))
+	p, q, errs := parseList(req, scope, "status", "event_type", "since", "until")
 	f := hookd.DeliveryFilter{
 		WorkspaceID: req.ws.ID,
 		WebhookID:   req.PathValue("whk"),
@@ -36,7 +37,7 @@ func (s *server) listDeliveries(req *request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, newList(items, next), nil
+	return http.StatusOK, newList(scope, items, next), nil
 }
 
 func (s *server) getDelivery(req *request) (int, any, error) {

@@ -266,7 +266,8 @@ func capFields(fields []hookd.FieldError) []hookd.FieldError {
 }
 
 func (s *server) listEvents(req *request) (int, any, error) {
-	p, q, errs := parseList(req, "type", "since", "until")
+	scope := scopeOf("events", req.ws.ID)
+	p, q, errs := parseList(req, scope, "type", "since", "until")
 	f := hookd.EventFilter{WorkspaceID: req.ws.ID, Type: q.Get("type"), Page: p}
 	if f.Type != "" && !hookd.ValidEventTypeName(f.Type) {
 		errs.add("type", "must be an event type name such as ticket.created")
@@ -281,7 +282,7 @@ func (s *server) listEvents(req *request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, newList(items, next), nil
+	return http.StatusOK, newList(scope, items, next), nil
 }
 
 func (s *server) getEvent(req *request) (int, any, error) {

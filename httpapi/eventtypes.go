@@ -62,7 +62,8 @@ func (s *server) createEventType(req *request) (int, any, error) {
 }
 
 func (s *server) listEventTypes(req *request) (int, any, error) {
-	p, _, errs := parseList(req)
+	scope := scopeOf("event-types")
+	p, _, errs := parseList(req, scope)
 	if err := errs.with(nil); err != nil {
 		return 0, nil, err
 	}
@@ -70,7 +71,7 @@ func (s *server) listEventTypes(req *request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, newList(items, next), nil
+	return http.StatusOK, newList(scope, items, next), nil
 }
 
 func (s *server) getEventType(req *request) (int, any, error) {

@@ -246,7 +246,8 @@ func (s *server) createWebhook(req *request) (int, any, error) {
 }
 
 func (s *server) listWebhooks(req *request) (int, any, error) {
-	p, _, errs := parseList(req)
+	scope := scopeOf("webhooks", req.ws.ID)
+	p, _, errs := parseList(req, scope)
 	if err := errs.with(nil); err != nil {
 		return 0, nil, err
 	}
@@ -254,7 +255,7 @@ func (s *server) listWebhooks(req *request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, newList(items, next), nil
+	return http.StatusOK, newList(scope, items, next), nil
 }
 
 // webhook loads the {whk} of req's path.

@@ -128,7 +128,8 @@ func (s *server) createWorkspace(req *request) (int, any, error) {
 }
 
 func (s *server) listWorkspaces(req *request) (int, any, error) {
-	p, _, errs := parseList(req)
+	scope := scopeOf("workspaces")
+	p, _, errs := parseList(req, scope)
 	if err := errs.with(nil); err != nil {
 		return 0, nil, err
 	}
@@ -136,7 +137,7 @@ func (s *server) listWorkspaces(req *request) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, newList(items, next), nil
+	return http.StatusOK, newList(scope, items, next), nil
 }
 
 func (s *server) getWorkspace(req *request) (int, any, error) {
