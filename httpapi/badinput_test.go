@@ -172,6 +172,34 @@ func testBadInput(t *testing.T, engine storeEngine) {
 		{"batch element wrong type", "POST", batch, "admin", `{"events":[{"type":"ticket.created","payload":1,"channels":"x"}]}`, nil, 422, "events[0].channels", ""},
 		{"batch payload over the limit", "POST", batch, "admin", map[string]any{"events": []any{map[string]any{"type": "ticket.created", "payload": 1}, map[string]any{"type": "ticket.created", "payload": big}}}, nil, 413, "events[1].payload", ""},
 
+		// Text that is not UTF-8 (RFC 8259), anywhere in a body: raw bytes
+		// that are not UTF-8 (0xff 0xfe, CESU-8's surrogates ed a0 80), and
+		// escapes of lone UTF-16 surrogates.
+		{"payload bytes ff fe", "POST", events, "admin", "{\"type\":\"ticket.created\",\"payload\":{\"s\":\"ab\xff\xfe\"}}", nil, 422, "payload", "byte 0xff at offset 8 of the payload"},
+		{"payload CESU-8 surrogate", "POST", events, "admin", "{\"type\":\"ticket.created\",\"payload\":\"\xed\xa0\x80\"}", nil, 422, "payload", "byte 0xed at offset 1 of the payload"},
+		{"payload lone surrogate", "POST", events, "admin", `{"type":"ticket.created","payload":{"s":"\ud800"}}`, nil, 422, "payload", `\ud800 at offset 6 of the payload escapes a lone UTF-16 surrogate`},
+		{"payload lone low surrogate", "POST", events, "admin", `{"type":"ticket.created","payload":"x\udc00y"}`, nil, 422, "payload", "lone UTF-16 surrogate"},
+		{"batch payload not UTF-8", "POST", batch, "admin", "{\"events\":[{\"type\":\"ticket.created\",\"payload\":1},{\"type\":\"ticket.created\",\"payload\":[\"\xff\"]}]}", nil, 422, "events[1].payload", "offset 2 of the payload"},
+		{"batch lone surrogate", "POST", batch, "admin", `{"events":[{"type":"ticket.created","payload":"\ud83d"}]}`, nil, 422, "events[0].payload", "lone UTF-16 surrogate"},
+		{"batch type not UTF-8", "POST", batch, "admin", "{\"events\":[{\"type\":\"ticket.\xff\",\"payload\":1}]}", nil, 422, "events[0].type", "UTF-8"},
+		{"test payload not UTF-8", "POST", hookA + "/test", "admin", "{\"payload\":\"\xff\"}", nil, 422, "payload", "offset 1 of the payload"},
+		{"example not UTF-8", "POST", "/v1/event-types", "admin", "{\"name\":\"x.y\",\"example\":{\"a\":\"\xfe\"}}", nil, 422, "example", "offset 6 of the example"},
+		{"patch example lone surrogate", "PATCH", "/v1/event-types/ticket.created", "admin", `{"example":"\udfff"}`, nil, 422, "example", "lone UTF-16 surrogate"},
+		{"event type description not UTF-8", "POST", "/v1/event-types", "admin", "{\"name\":\"x.y\",\"description\":\"\xff\"}", nil, 422, "description", "UTF-8"},
+		{"workspace name not UTF-8", "POST", "/v1/workspaces", "admin", "{\"name\":\"caf\xe9\"}", nil, 422, "name", "byte 0xe9 at offset 3 of the text"},
+		{"workspace name lone surrogate", "PATCH", "/v1/workspaces/{A}", "admin", `{"name":"\ud800"}`, nil, 422, "name", "lone UTF-16 surrogate"},
+		{"key name not UTF-8", "POST", "/v1/workspaces/{A}/keys", "admin", "{\"name\":\"\xff\"}", nil, 422, "name", "UTF-8"},
+		{"webhook URL not UTF-8", "POST", hooks, "admin", "{\"url\":\"https://a.example/\xff\"}", nil, 422, "url", "UTF-8"},
+		{"webhook description not UTF-8", "PATCH", hookA, "admin", "{\"description\":\"\xc3\x28\"}", nil, 422, "description", "UTF-8"},
+		{"webhook header value not UTF-8", "POST", hooks, "admin", "{\"url\":\"https://a.example/h\",\"headers\":{\"X-A\":\"\xff\"}}", nil, 422, "headers.X-A", "UTF-8"},
+		{"webhook header name not UTF-8", "POST", hooks, "admin", "{\"url\":\"https://a.example/h\",\"headers\":{\"X-\xff\":\"v\"}}", nil, 422, "headers.X-\ufffd", "UTF-8"},
+		{"webhook channel not UTF-8", "POST", hooks, "admin", "{\"url\":\"https://a.example/h\",\"channels\":[\"a\",\"\xff\"]}", nil, 422, "channels[1]", "UTF-8"},
+		{"event channel lone surrogate", "POST", events, "admin", `{"type":"ticket.created","payload":1,"channels":["\ud800"]}`, nil, 422, "channels[0]", "lone UTF-16 surrogate"},
+		{"idempotency_key not UTF-8", "POST", events, "admin", "{\"type\":\"ticket.created\",\"payload\":1,\"idempotency_key\":\"\xff\"}", nil, 422, "idempotency_key", "UTF-8"},
+		{"rotate secret not UTF-8", "POST", hookA + "/rotate-secret", "admin", "{\"secret\":\"whsec_\xff\"}", nil, 422, "secret", "UTF-8"},
+		{"recover since not UTF-8", "POST", hookA + "/recover", "admin", "{\"since\":\"\xff\"}", nil, 422, "since", "UTF-8"},
+		{"not UTF-8 outside strings", "POST", events, "admin", "{\"type\":\"ticket.created\",\"payload\":1}\xff", nil, 400, "", "malformed JSON"},
+
 		// Query parameters.
 		{"limit not a number", "GET", "/v1/workspaces?limit=abc", "admin", nil, nil, 422, "limit", "from 1 to 250"},
 		{"limit over 250", "GET", hooks + "?limit=251", "admin", nil, nil, 422, "limit", ""},

@@ -44,6 +44,7 @@ func FuzzDecodeBatch(f *testing.F) {
 		`{"events":[{"type":"a.b","colour":1}]}`, `{"events":[{"type":1}]}`, `{"events":[{"type":"a.b","channels":"x"}]}`,
 		`{"events":[{"type":"a.b","payload":1}]} x`, `{"events":[{"type":"a.b","payload":1}],"events":[{}]}`,
 		`{"events":[{"type":"a.b","channels":null,"payload":null}]}`, `{"events":[{"payload":"\u00e9\\\""}]}`,
+		"{\"events\":[{\"type\":\"a.\xff\",\"payload\":\"\xed\xa0\x80\"}]}", `{"events":[{"type":"a.b","payload":"\ud800"}]}`,
 	} {
 		f.Add([]byte(seed))
 	}

@@ -333,7 +333,8 @@ func (s *server) handler(rt route) http.Handler {
 	})
 }
 
-// admit authenticates and authorizes req for rt and reads its body.
+// admit authenticates and authorizes req for rt and reads its body, which
+// must be UTF-8 text (checkText).
 func (s *server) admit(rt route, w http.ResponseWriter, req *request) error {
 	if rt.access != public {
 		c, err := s.authenticate(req)
@@ -351,6 +352,9 @@ func (s *server) admit(rt route, w http.ResponseWriter, req *request) error {
 			if e, ok := err.(*hookd.Error); ok && e.Code == hookd.ETOOLARGE && rt.bodyNote != "" {
 				e.Message += ": " + rt.bodyNote
 			}
+			return err
+		}
+		if err := checkText(body); err != nil {
 			return err
 		}
 		req.body = body
