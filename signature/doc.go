@@ -16,6 +16,13 @@
 //	github    <P>-Signature: sha256=<hex>                  body             the whole secret string
 //	split     <P>-Signature: <hex>, <P>-Timestamp: <t>     body.t           the whole secret string
 //
+// A sender may name the signature header itself (Headers.Signature): a
+// webhook whose receiver was written for GitHub signs with the github
+// scheme in X-Hub-Signature-256. The split scheme's timestamp header may be
+// named too (Headers.Timestamp); the standard scheme's webhook-id and
+// webhook-timestamp keep their names. SignHeaders signs in such headers,
+// and a Verifier's SignatureHeader and TimestampHeader read them.
+//
 // The standard scheme is Standard Webhooks (and Svix): its reference
 // libraries verify it. The stripe scheme is Stripe's: Stripe's SDKs verify
 // it with the whole "whsec_…" string as their endpoint secret. The github
@@ -33,9 +40,9 @@
 //
 // # Verifying
 //
-// A receiver makes a Verifier with its scheme, prefix and secret, and calls
-// Verify with the request's headers and raw body, or wraps its handler in
-// Verifier.Middleware. Signatures are compared in constant time; the signed
+// A receiver makes a Verifier with its scheme, prefix (or header names)
+// and secret, and calls Verify with the request's headers and raw body, or
+// wraps its handler in Verifier.Middleware. Signatures are compared in constant time; the signed
 // timestamp must be within Verifier.Tolerance of now (5 minutes by
 // default). Verify's errors wrap ErrNoSignature, ErrMalformed,
 // ErrBadSignature, ErrTooOld and ErrTooNew; test them with errors.Is.

@@ -178,3 +178,27 @@ func ExampleVerifier_Middleware() {
 	// 200
 	// 401 signature: no signature matches: the signature in webhook-signature does not match the secret for this webhook-id, webhook-timestamp and body (standard scheme)
 }
+
+// A receiver written for GitHub reads X-Hub-Signature-256: a hookd webhook
+// with the github scheme and signature.header X-Hub-Signature-256 sends it,
+// and a Verifier with SignatureHeader reads it.
+func ExampleVerifier_Verify_gitHubHeader() {
+	body := []byte(`{"action":"opened"}`)
+	h := http.Header{}
+	names := signature.Headers{Signature: "X-Hub-Signature-256"}
+	if err := signature.SignHeaders(h, signature.GitHub, names, signature.Message{Body: body}, []string{exampleSecret}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(h.Get("X-Hub-Signature-256")[:7])
+
+	v := &signature.Verifier{Scheme: signature.GitHub, SignatureHeader: "X-Hub-Signature-256", Secrets: []string{exampleSecret}}
+	if _, err := v.Verify(h, body); err != nil {
+		fmt.Println("reject:", err)
+		return
+	}
+	fmt.Println("verified")
+	// Output:
+	// sha256=
+	// verified
+}

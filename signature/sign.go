@@ -71,9 +71,63 @@ type Message struct {
 	Body []byte
 }
 
+// Headers names the headers a signature travels in. The zero value names
+// every scheme's own headers under DefaultPrefix.
+type Headers struct {
+	// Prefix is the header prefix <P> of the stripe, github and split
+	// schemes. "" means DefaultPrefix, "X-Hookd".
+	Prefix string
+	// Signature is the full name of the signature header, such as
+	// X-Hub-Signature-256 for a receiver written for GitHub. "" means the
+	// scheme's own: webhook-signature for standard, <P>-Signature for the
+	// others. The standard scheme's webhook-id and webhook-timestamp keep
+	// their names.
+	Signature string
+	// Timestamp is the full name of the split scheme's timestamp header.
+	// "" means <P>-Timestamp. The other schemes ignore it: standard's is
+	// webhook-timestamp, stripe's travels inside the signature header and
+	// github signs none.
+	Timestamp string
+}
+
+// Names returns the names of scheme's signature header and of its own
+// timestamp header under n, spelt as given (HTTP header names are
+// case-insensitive; the standard scheme's are lower case). The timestamp
+// name is "" for stripe and github, which have none; the scheme "" means
+// Standard. Names does not check scheme.
+func (n Headers) Names(scheme string) (sig, ts string) {
+	prefix := n.Prefix
+	if prefix == "" {
+		prefix = DefaultPrefix
+	}
+	switch scheme {
+	case Standard, "":
+		sig, ts = HeaderSignature, HeaderTimestamp
+	case Split:
+		sig, ts = prefix+"-Signature", prefix+"-Timestamp"
+		if n.Timestamp != "" {
+			ts = n.Timestamp
+		}
+	default:
+		sig = prefix + "-Signature"
+	}
+	if n.Signature != "" {
+		sig = n.Signature
+	}
+	return sig, ts
+}
+
 // Sign sets on h the headers with which scheme signs m, using secrets,
 // newest first, and prefix as the header prefix <P> of the stripe, github
 // and split schemes ("" means DefaultPrefix). The scheme "" means Standard.
+// It is SignHeaders with Headers{Prefix: prefix}, and returns its errors.
+func Sign(h http.Header, scheme, prefix string, m Message, secrets []string) error {
+	return SignHeaders(h, scheme, Headers{Prefix: prefix}, m, secrets)
+}
+
+// SignHeaders sets on h the headers with which scheme signs m, using
+// secrets, newest first, in the headers names gives (see Headers). The
+// scheme "" means Standard.
 //
 //   - standard: webhook-id, webhook-timestamp, and webhook-signature with
 //     "v1,<base64>" per secret, space-separated: HMAC-SHA256 of "id.t.body"
@@ -85,11 +139,13 @@ type Message struct {
 //   - split: <P>-Signature "<hex>" and <P>-Timestamp "<t>": HMAC-SHA256 of
 //     "body.t" keyed with the newest secret string.
 //
-// Here t is m.Timestamp in Unix seconds. The same arguments always give the
-// same headers. Sign returns ErrUnknownScheme, ErrNoSecret when secrets is
-// empty or holds "", or ErrInvalidSecret for a standard secret that is not
+// Here t is m.Timestamp in Unix seconds, and names.Signature and
+// names.Timestamp, when set, replace webhook-signature or <P>-Signature and
+// <P>-Timestamp. The same arguments always give the same headers.
+// SignHeaders returns ErrUnknownScheme, ErrNoSecret when secrets is empty
+// or holds "", or ErrInvalidSecret for a standard secret that is not
 // base64 after "whsec_"; h is then unchanged.
-func Sign(h http.Header, scheme, prefix string, m Message, secrets []string) error {
+func SignHeaders(h http.Header, scheme string, names Headers, m Message, secrets []string) error {
 	if len(secrets) == 0 {
 		return fmt.Errorf("%w to sign with", ErrNoSecret)
 	}
@@ -97,9 +153,6 @@ func Sign(h http.Header, scheme, prefix string, m Message, secrets []string) err
 		if s == "" {
 			return fmt.Errorf("%w: secret %d is empty", ErrNoSecret, i+1)
 		}
-	}
-	if prefix == "" {
-		prefix = DefaultPrefix
 	}
 	t := strconv.FormatInt(m.Timestamp.Unix(), 10)
 	switch scheme {
@@ -119,11 +172,15 @@ func Sign(h http.Header, scheme, prefix string, m Message, secrets []string) err
 			sigs.WriteString("v1,")
 			sigs.Write(sig[:])
 		}
+		sigName := signatureKey
+		if names.Signature != "" {
+			sigName = http.CanonicalHeaderKey(names.Signature)
+		}
 		// The names are canonical already, and the values share one array.
 		vs := []string{m.ID, t, sigs.String()}
 		h[idKey] = vs[0:1:1]
 		h[timestampKey] = vs[1:2:2]
-		h[signatureKey] = vs[2:3:3]
+		h[sigName] = vs[2:3:3]
 	case Stripe:
 		var b strings.Builder
 		b.WriteString("t=")
@@ -132,12 +189,15 @@ func Sign(h http.Header, scheme, prefix string, m Message, secrets []string) err
 			b.WriteString(",v1=")
 			b.WriteString(hex.EncodeToString(stripeMAC(s, t, m.Body)))
 		}
-		h.Set(prefix+"-Signature", b.String())
+		sig, _ := names.Names(scheme)
+		h.Set(sig, b.String())
 	case GitHub:
-		h.Set(prefix+"-Signature", "sha256="+hex.EncodeToString(githubMAC(secrets[0], m.Body)))
+		sig, _ := names.Names(scheme)
+		h.Set(sig, "sha256="+hex.EncodeToString(githubMAC(secrets[0], m.Body)))
 	case Split:
-		h.Set(prefix+"-Signature", hex.EncodeToString(splitMAC(secrets[0], t, m.Body)))
-		h.Set(prefix+"-Timestamp", t)
+		sig, ts := names.Names(scheme)
+		h.Set(sig, hex.EncodeToString(splitMAC(secrets[0], t, m.Body)))
+		h.Set(ts, t)
 	default:
 		return fmt.Errorf("%w %q", ErrUnknownScheme, scheme)
 	}

@@ -60,6 +60,15 @@ type Verifier struct {
 	// schemes (their signature is in <P>-Signature). "" means
 	// DefaultPrefix, "X-Hookd". The standard scheme ignores it.
 	Prefix string
+	// SignatureHeader is the full name of the signature header when the
+	// sender names it, such as X-Hub-Signature-256 (a hookd webhook's
+	// signature.header). "" means the scheme's own: webhook-signature for
+	// standard, <P>-Signature for the others.
+	SignatureHeader string
+	// TimestampHeader is the full name of the split scheme's timestamp
+	// header (a hookd webhook's signature.timestamp_header). "" means
+	// <P>-Timestamp. The other schemes ignore it.
+	TimestampHeader string
 	// Secrets are the secrets a request may be signed with. A request is
 	// valid when any of its signatures matches any of them, so a receiver
 	// can hold the old and the new secret while it switches. It must hold
@@ -100,19 +109,32 @@ type Match struct {
 // webhook-signature is present, otherwise Split when <P>-Timestamp is,
 // GitHub when <P>-Signature starts with "sha256=", Stripe when it starts
 // with "t=" or holds "v1=", else Split. It returns "" when h has neither
-// webhook-signature nor <P>-Signature.
+// webhook-signature nor <P>-Signature. It is DetectSchemeHeaders with
+// Headers{Prefix: prefix}.
 func DetectScheme(h http.Header, prefix string) string {
-	if prefix == "" {
-		prefix = DefaultPrefix
-	}
-	if h.Get(HeaderSignature) != "" {
+	return DetectSchemeHeaders(h, Headers{Prefix: prefix})
+}
+
+// DetectSchemeHeaders is DetectScheme for signatures in the headers names
+// gives. With names.Signature set, that header holds every scheme's
+// signature: the scheme is Standard when webhook-id is present too, and is
+// otherwise told apart as DetectScheme does, names.Timestamp (or
+// <P>-Timestamp) marking Split. It returns "" when no signature header of
+// names is present.
+func DetectSchemeHeaders(h http.Header, names Headers) string {
+	sigName, tsName := names.Names(Split)
+	if names.Signature == "" {
+		if h.Get(HeaderSignature) != "" {
+			return Standard
+		}
+	} else if h.Get(sigName) != "" && h.Get(HeaderID) != "" {
 		return Standard
 	}
-	sig := strings.TrimSpace(h.Get(prefix + "-Signature"))
+	sig := strings.TrimSpace(h.Get(sigName))
 	switch {
 	case sig == "":
 		return ""
-	case h.Get(prefix+"-Timestamp") != "":
+	case h.Get(tsName) != "":
 		return Split
 	case strings.HasPrefix(sig, "sha256="):
 		return GitHub
@@ -156,18 +178,20 @@ func (v *Verifier) Verify(h http.Header, body []byte) (Match, error) {
 			return Match{}, fmt.Errorf("%w: Verifier.Secrets[%d] is empty", ErrNoSecret, i)
 		}
 	}
-	prefix := v.Prefix
-	if prefix == "" {
-		prefix = DefaultPrefix
-	}
+	names := v.headers()
 	scheme := v.Scheme
 	switch scheme {
 	case "":
 		scheme = Standard
 	case Auto:
-		scheme = DetectScheme(h, prefix)
+		scheme = DetectSchemeHeaders(h, names)
 		if scheme == "" {
-			return Match{}, fmt.Errorf("%w: neither %s nor %s-Signature is present", ErrNoSignature, HeaderSignature, prefix)
+			std, _ := names.Names(Standard)
+			other, _ := names.Names(Split)
+			if std == other {
+				return Match{}, fmt.Errorf("%w: %s is not present", ErrNoSignature, std)
+			}
+			return Match{}, fmt.Errorf("%w: neither %s nor %s is present", ErrNoSignature, std, other)
 		}
 	case Standard, Stripe, GitHub, Split:
 	default:
@@ -185,7 +209,7 @@ func (v *Verifier) Verify(h http.Header, body []byte) (Match, error) {
 		}
 	}
 
-	s, err := parse(h, scheme, prefix)
+	s, err := parse(h, scheme, names)
 	if err != nil {
 		return Match{}, err
 	}
@@ -216,6 +240,11 @@ func (v *Verifier) Verify(h http.Header, body []byte) (Match, error) {
 		return Match{}, fmt.Errorf("%w: %s", ErrMalformed, s.bad)
 	}
 	return Match{}, fmt.Errorf("%w: %s", ErrBadSignature, mismatch(s, len(v.Secrets)))
+}
+
+// headers returns the names of v's signature headers.
+func (v *Verifier) headers() Headers {
+	return Headers{Prefix: v.Prefix, Signature: v.SignatureHeader, Timestamp: v.TimestampHeader}
 }
 
 // mismatch says which signatures did not match how many secrets.
@@ -263,18 +292,18 @@ func (v *Verifier) checkTime(s signed) error {
 	return nil
 }
 
-// parse reads the signature headers of scheme from h.
-func parse(h http.Header, scheme, prefix string) (signed, error) {
-	s := signed{scheme: scheme, header: prefix + "-Signature"}
+// parse reads the signature headers of scheme from h, named by names.
+func parse(h http.Header, scheme string, names Headers) (signed, error) {
+	sigName, tsName := names.Names(scheme)
+	s := signed{scheme: scheme, header: sigName}
 	switch scheme {
 	case Standard:
-		s.header = HeaderSignature
 		var parts []string
-		for _, v := range h.Values(HeaderSignature) {
+		for _, v := range h.Values(sigName) {
 			parts = append(parts, strings.Fields(v)...)
 		}
 		if len(parts) == 0 {
-			return s, fmt.Errorf("%w: no %s header", ErrNoSignature, HeaderSignature)
+			return s, fmt.Errorf("%w: no %s header", ErrNoSignature, s.header)
 		}
 		if s.id = h.Get(HeaderID); s.id == "" {
 			return s, fmt.Errorf("%w: %s is missing", ErrMalformed, HeaderID)
@@ -287,20 +316,20 @@ func parse(h http.Header, scheme, prefix string) (signed, error) {
 			switch {
 			case !ok:
 				s.sigs = append(s.sigs, candidate{raw: p})
-				s.bad = fmt.Sprintf("%s: %q is not <version>,<base64>", HeaderSignature, abbrev(p))
+				s.bad = fmt.Sprintf("%s: %q is not <version>,<base64>", s.header, abbrev(p))
 			case version != "v1":
 				s.skipped++
 			default:
 				mac, err := base64.StdEncoding.DecodeString(sig)
 				if err != nil {
-					s.bad = fmt.Sprintf("%s: %q is not base64", HeaderSignature, abbrev(sig))
+					s.bad = fmt.Sprintf("%s: %q is not base64", s.header, abbrev(sig))
 					mac = nil
 				}
 				s.sigs = append(s.sigs, candidate{raw: p, mac: mac})
 			}
 		}
 		if len(s.sigs) == 0 {
-			return s, fmt.Errorf("%w: %s has no v1 signature", ErrNoSignature, HeaderSignature)
+			return s, fmt.Errorf("%w: %s has no v1 signature", ErrNoSignature, s.header)
 		}
 	case Stripe:
 		header := strings.TrimSpace(h.Get(s.header))
@@ -365,7 +394,7 @@ func parse(h http.Header, scheme, prefix string) (signed, error) {
 		if err != nil {
 			return s, fmt.Errorf("%w: %s: %q is not hex", ErrMalformed, s.header, abbrev(header))
 		}
-		if err := s.parseTime(prefix+"-Timestamp", h.Get(prefix+"-Timestamp")); err != nil {
+		if err := s.parseTime(tsName, h.Get(tsName)); err != nil {
 			return s, err
 		}
 		s.sigs = []candidate{{raw: header, mac: mac}}
