@@ -75,14 +75,22 @@ const (
 	MethodPut  = "PUT"
 )
 
-// SignatureSpec says how a webhook's requests are signed: the scheme and
-// the prefix of hookd's own headers.
+// SignatureSpec says how a webhook's requests are signed: the scheme, the
+// prefix of hookd's own headers, and the names of the signature headers.
 type SignatureSpec struct {
 	// Scheme is one of the signature schemes; "" means SchemeStandard.
 	Scheme string `json:"scheme"`
 	// HeaderPrefix is the prefix of the <P>-Event-Id style headers; ""
 	// means the server's prefix (X-Hookd by default).
 	HeaderPrefix string `json:"header_prefix"`
+	// Header is the full name of the signature header, such as
+	// X-Hub-Signature-256 for a receiver written for GitHub. "" means the
+	// scheme's own: webhook-signature for standard (whose webhook-id and
+	// webhook-timestamp keep their names), <P>-Signature for the others.
+	Header string `json:"header"`
+	// TimestampHeader is the full name of the split scheme's timestamp
+	// header; "" means <P>-Timestamp. Only the split scheme takes one.
+	TimestampHeader string `json:"timestamp_header"`
 }
 
 // Signature schemes (see the signature package).

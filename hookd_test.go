@@ -181,3 +181,45 @@ func TestFreeTextRefusesNUL(t *testing.T) {
 		t.Error("idempotency key with NUL: valid; want refused")
 	}
 }
+
+func TestSignatureHeaderProblems(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		sig    hookd.SignatureSpec
+		prefix string
+		want   string // "field: part of the message", "" for none
+	}{
+		{hookd.SignatureSpec{Scheme: hookd.SchemeGitHub, Header: "X-Hub-Signature-256"}, "", ""},
+		{hookd.SignatureSpec{Scheme: hookd.SchemeStandard, Header: "webhook-signature"}, "", ""},
+		{hookd.SignatureSpec{Scheme: hookd.SchemeStripe, Header: "X-Hookd-Signature"}, "", ""},
+		{hookd.SignatureSpec{Scheme: hookd.SchemeSplit, Header: "X-Sig", TimestampHeader: "X-Sig-Time"}, "", ""},
+		{hookd.SignatureSpec{Scheme: hookd.SchemeSplit, TimestampHeader: "X-Sent-At"}, "X-Acme", ""},
+		{hookd.SignatureSpec{Scheme: hookd.SchemeGitHub, Header: "X Hub"}, "", "header: header name"},
+		{hookd.SignatureSpec{Scheme: hookd.SchemeGitHub, Header: "X-" + strings.Repeat("a", hookd.MaxSignatureHeaderLength-1)}, "", "header: at most"},
+		{hookd.SignatureSpec{Scheme: hookd.SchemeGitHub, Header: "Transfer-Encoding"}, "", "header: sets itself"},
+		{hookd.SignatureSpec{Scheme: hookd.SchemeStandard, Header: "Webhook-Id"}, "", "header: sets itself"},
+		{hookd.SignatureSpec{Scheme: hookd.SchemeGitHub, Header: "X-Hookd-Event-Type"}, "", "header: hookd's own"},
+		{hookd.SignatureSpec{Scheme: hookd.SchemeGitHub, Header: "x-acme-event-id"}, "X-Acme", "header: hookd's own"},
+		{hookd.SignatureSpec{Scheme: hookd.SchemeSplit, Header: "X-Hookd-Timestamp"}, "", "header: timestamp header"},
+		{hookd.SignatureSpec{Scheme: hookd.SchemeStripe, TimestampHeader: "X-T"}, "", "timestamp_header: only for the split scheme"},
+		{hookd.SignatureSpec{TimestampHeader: "X-T"}, "", "timestamp_header: standard scheme"},
+		{hookd.SignatureSpec{Scheme: hookd.SchemeSplit, Header: "X-Sig", TimestampHeader: "x-SIG"}, "", "timestamp_header: must differ"},
+		{hookd.SignatureSpec{Scheme: hookd.SchemeSplit, TimestampHeader: "X-Acme-Signature"}, "X-Acme", "timestamp_header: must differ"},
+		{hookd.SignatureSpec{Scheme: hookd.SchemeSplit, TimestampHeader: "X-Acme-Delivery-Id"}, "X-Acme", "timestamp_header: hookd's own"},
+	}
+	for _, tt := range tests {
+		var got []string
+		for _, f := range hookd.SignatureHeaderProblems(tt.sig, tt.prefix) {
+			got = append(got, f.Field+": "+f.Message)
+		}
+		switch {
+		case tt.want == "" && len(got) > 0:
+			t.Errorf("%+v under %q: got %q; want no problem", tt.sig, tt.prefix, got)
+		case tt.want != "":
+			field, part, _ := strings.Cut(tt.want, ": ")
+			if len(got) != 1 || !strings.HasPrefix(got[0], field+": ") || !strings.Contains(got[0], part) {
+				t.Errorf("%+v under %q: got %q; want one %q", tt.sig, tt.prefix, got, tt.want)
+			}
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -25,6 +26,10 @@ const (
 	MaxTimeoutSeconds    = 120
 	DefaultTimeout       = 30
 )
+
+// MaxSignatureHeaderLength bounds signature.header and
+// signature.timestamp_header.
+const MaxSignatureHeaderLength = 128
 
 var (
 	eventTypeRE = regexp.MustCompile(`^[a-zA-Z0-9_]+(\.[a-zA-Z0-9_]+)*$`)
@@ -50,6 +55,93 @@ func ReservedHeader(name, prefix string) bool {
 		return true
 	}
 	return prefix != "" && strings.HasPrefix(n, strings.ToLower(prefix)+"-")
+}
+
+// ownHeaderSuffixes end the names of hookd's own headers after <P>.
+var ownHeaderSuffixes = []string{"-event-type", "-event-id", "-delivery-id", "-attempt"}
+
+// SignatureHeaderProblem says what is wrong with name as the name of a
+// webhook's signature or timestamp header (signature.header,
+// signature.timestamp_header) when hookd's own headers have the prefix
+// prefix ("" means X-Hookd only), or returns "" when nothing is. The name
+// must be an HTTP token of at most MaxSignatureHeaderLength characters and
+// none of the headers hookd or HTTP sets: Content-Type, User-Agent, the
+// standard scheme's webhook-id and webhook-timestamp, <P>-Event-Type,
+// <P>-Event-Id, <P>-Delivery-Id, <P>-Attempt, Host and the like.
+func SignatureHeaderProblem(name, prefix string) string {
+	if !headerRE.MatchString(name) || len(name) > MaxSignatureHeaderLength {
+		return fmt.Sprintf("must be a header name (letters, digits and !#$%%&'*+-.^_`|~, at most %d characters), such as X-Hub-Signature-256", MaxSignatureHeaderLength)
+	}
+	n := strings.ToLower(name)
+	if n == "webhook-id" || n == "webhook-timestamp" || (ReservedHeader(name, "") && !strings.HasPrefix(n, "webhook-") && !strings.HasPrefix(n, "x-hookd-")) {
+		return "is a header hookd or HTTP sets itself"
+	}
+	for _, p := range []string{"x-hookd", strings.ToLower(prefix)} {
+		for _, suffix := range ownHeaderSuffixes {
+			if p != "" && n == p+suffix {
+				return "is one of hookd's own headers (" + name + "); choose another name"
+			}
+		}
+	}
+	return ""
+}
+
+// signatureHeaders returns the names, lower case, of the headers that
+// carry w's signature ("" for one that the scheme names under the prefix,
+// as ReservedHeader covers those).
+func signatureHeaders(sig SignatureSpec) []string {
+	out := []string{strings.ToLower(sig.Header)}
+	if sig.Scheme == SchemeSplit {
+		out = append(out, strings.ToLower(sig.TimestampHeader))
+	}
+	return out
+}
+
+// SignatureHeaderProblems checks sig's header and timestamp_header with
+// prefix as hookd's prefix: each a name SignatureHeaderProblem accepts,
+// timestamp_header only with the split scheme, and the two names apart
+// from each other and from the split scheme's default names under prefix
+// ("" means X-Hookd). The fields of the errors are "header" and
+// "timestamp_header"; nil means none.
+func SignatureHeaderProblems(sig SignatureSpec, prefix string) []FieldError {
+	var errs []FieldError
+	add := func(field, msg string) { errs = append(errs, FieldError{Field: field, Message: msg}) }
+	if sig.Header != "" {
+		if msg := SignatureHeaderProblem(sig.Header, prefix); msg != "" {
+			add("header", msg)
+		}
+	}
+	if sig.TimestampHeader == "" {
+		if prefix == "" {
+			prefix = "X-Hookd"
+		}
+		if sig.Scheme == SchemeSplit && strings.EqualFold(sig.Header, prefix+"-Timestamp") {
+			add("header", "is the split scheme's timestamp header; choose another name, or set timestamp_header too")
+		}
+		return errs
+	}
+	if sig.Scheme != SchemeSplit {
+		scheme := sig.Scheme
+		if scheme == "" {
+			scheme = SchemeStandard
+		}
+		add("timestamp_header", fmt.Sprintf("is only for the split scheme; the %s scheme has no timestamp header to rename: leave it empty", scheme))
+		return errs
+	}
+	header := sig.Header
+	if header == "" {
+		if prefix == "" {
+			prefix = "X-Hookd"
+		}
+		header = prefix + "-Signature"
+	}
+	switch {
+	case SignatureHeaderProblem(sig.TimestampHeader, prefix) != "":
+		add("timestamp_header", SignatureHeaderProblem(sig.TimestampHeader, prefix))
+	case strings.EqualFold(sig.TimestampHeader, header):
+		add("timestamp_header", "must differ from the signature header "+header)
+	}
+	return errs
 }
 
 // ValidateWebhook checks w after defaults are filled. catalogue holds the
@@ -97,7 +189,7 @@ func ValidateWebhook(w *Webhook, catalogue []string) error {
 		switch {
 		case !headerRE.MatchString(name) || len(name) > MaxHeaderNameLength:
 			add(field, "is not a valid header name (letters, digits and !#$%%&'*+-.^_`|~, at most %d characters)", MaxHeaderNameLength)
-		case ReservedHeader(name, w.Signature.HeaderPrefix):
+		case ReservedHeader(name, w.Signature.HeaderPrefix) || slices.Contains(signatureHeaders(w.Signature), strings.ToLower(name)):
 			add(field, "is set by hookd and cannot be overridden")
 		case len(value) > MaxHeaderValueLength:
 			add(field, "must be at most %d characters", MaxHeaderValueLength)
@@ -118,6 +210,9 @@ func ValidateWebhook(w *Webhook, catalogue []string) error {
 	}
 	if p := w.Signature.HeaderPrefix; p != "" && (!headerRE.MatchString(p) || len(p) > 64) {
 		add("signature.header_prefix", "must be a header name such as X-Acme")
+	}
+	for _, f := range SignatureHeaderProblems(w.Signature, w.Signature.HeaderPrefix) {
+		add("signature."+f.Field, "%s", f.Message)
 	}
 	if w.RateLimit != nil && (*w.RateLimit <= 0 || *w.RateLimit > 100000) {
 		add("rate_limit", "must be null or from above 0 to 100000 requests per second")
@@ -312,6 +407,11 @@ func ApplyWebhookDefaults(w *Webhook, d *WebhookDefaults) {
 		}
 		if w.Signature.HeaderPrefix == "" {
 			w.Signature.HeaderPrefix = d.Signature.HeaderPrefix
+		}
+		// The header names belong to the defaults' scheme.
+		if same := w.Signature.Scheme == d.Signature.Scheme || (w.Signature.Scheme == SchemeStandard && d.Signature.Scheme == ""); same &&
+			w.Signature.Header == "" && w.Signature.TimestampHeader == "" {
+			w.Signature.Header, w.Signature.TimestampHeader = d.Signature.Header, d.Signature.TimestampHeader
 		}
 	}
 	if w.Signature.Scheme == "" {

@@ -120,7 +120,8 @@ func (s *sender) send(ctx context.Context, c *hookd.Claim, trigger string, now t
 	h[names.attempt] = vs[5:6:6]
 	req.Header = h
 	msg := signature.Message{ID: c.Delivery.EventID, Timestamp: now, Body: c.Payload}
-	if err := signature.Sign(h, w.Signature.Scheme, prefix, msg, w.ValidSecrets(now)); err != nil {
+	sigNames := signature.Headers{Prefix: prefix, Signature: w.Signature.Header, Timestamp: w.Signature.TimestampHeader}
+	if err := signature.SignHeaders(h, w.Signature.Scheme, sigNames, msg, w.ValidSecrets(now)); err != nil {
 		a.Request.Headers = logHeaders(h, w.Headers)
 		a.Error = fmt.Sprintf("sign request: %v", err)
 		return a, Result{Err: err}

@@ -200,3 +200,51 @@ func TestSendFailures(t *testing.T) {
 		})
 	}
 }
+
+// TestSendSignatureHeaders: a webhook that names its signature headers is
+// signed in exactly those, which verify, and the attempt log shows them.
+func TestSendSignatureHeaders(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		sig     hookd.SignatureSpec
+		want    []string // headers that carry the signature
+		notSent []string
+	}{
+		{hookd.SignatureSpec{Scheme: hookd.SchemeGitHub, Header: "X-Hub-Signature-256"}, []string{"X-Hub-Signature-256"}, []string{"X-Hookd-Signature"}},
+		{hookd.SignatureSpec{Scheme: hookd.SchemeSplit, HeaderPrefix: "X-Acme", Header: "X-Sig", TimestampHeader: "X-Sig-Time"},
+			[]string{"X-Sig", "X-Sig-Time"}, []string{"X-Acme-Signature", "X-Acme-Timestamp"}},
+		{hookd.SignatureSpec{Scheme: hookd.SchemeStandard, Header: "X-Webhook-Signature"},
+			[]string{"X-Webhook-Signature", "Webhook-Id", "Webhook-Timestamp"}, []string{"Webhook-Signature"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.sig.Scheme, func(t *testing.T) {
+			t.Parallel()
+			got := make(chan http.Header, 1)
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got <- r.Header.Clone() }))
+			defer srv.Close()
+			now := time.Now()
+			c := testClaim(srv.URL)
+			c.Webhook.Signature = tt.sig
+			a, res := testSender(Config{}).send(context.Background(), c, hookd.TriggerScheduled, now)
+			if res.Err != nil || res.Status != http.StatusOK {
+				t.Fatalf("send: %v, status %d, error %q", res.Err, res.Status, a.Error)
+			}
+			sent := <-got
+			for _, k := range tt.want {
+				if sent.Get(k) == "" || a.Request.Headers[k] != sent.Get(k) {
+					t.Errorf("%s: sent %q, logged %q; want it sent and logged", k, sent.Get(k), a.Request.Headers[k])
+				}
+			}
+			for _, k := range tt.notSent {
+				if _, ok := sent[k]; ok {
+					t.Errorf("%s sent: %q; want it absent", k, sent.Get(k))
+				}
+			}
+			v := signature.Verifier{Scheme: tt.sig.Scheme, Prefix: tt.sig.HeaderPrefix, SignatureHeader: tt.sig.Header,
+				TimestampHeader: tt.sig.TimestampHeader, Secrets: []string{testSecret}}
+			if _, err := v.Verify(sent, c.Payload); err != nil {
+				t.Errorf("verify: %v", err)
+			}
+		})
+	}
+}

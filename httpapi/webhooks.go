@@ -114,6 +114,17 @@ func (s *server) validateWebhook(ctx context.Context, w *hookd.Webhook, errs fie
 				errs.add("headers."+name, "is set by hookd and cannot be overridden")
 			}
 		}
+		// hookd.ValidateWebhook checks the signature headers against
+		// X-Hookd's; these are the server's own.
+		seen := map[hookd.FieldError]bool{}
+		for _, f := range hookd.SignatureHeaderProblems(w.Signature, "") {
+			seen[f] = true
+		}
+		for _, f := range hookd.SignatureHeaderProblems(w.Signature, s.cfg.HeaderPrefix) {
+			if !seen[f] {
+				errs.add("signature."+f.Field, f.Message)
+			}
+		}
 	}
 	verr := hookd.ValidateWebhook(w, names)
 	if e, ok := verr.(*hookd.Error); ok && !checkEvents {

@@ -67,6 +67,9 @@ func (req workspaceRequest) apply(ws *hookd.Workspace) error {
 				if p := sig.HeaderPrefix; p != "" && (!validHeaderName(p) || len(p) > 64) {
 					errs.add(prefix+"signature.header_prefix", "must be a header name such as X-Acme")
 				}
+				for _, f := range hookd.SignatureHeaderProblems(*sig, sig.HeaderPrefix) {
+					errs.add(prefix+"signature."+f.Field, f.Message)
+				}
 			}
 			if r := d.RateLimit; r != nil && (*r <= 0 || *r > 100000) {
 				errs.add(prefix+"rate_limit", "must be null or from above 0 to 100000 requests per second")

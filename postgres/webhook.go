@@ -11,13 +11,14 @@ import (
 )
 
 const webhookColumns = `id, workspace_id, name, description, url, method, events, channels, headers,
-	timeout_seconds, retry_schedule, signature_scheme, header_prefix, tls_verify, rate_limit,
-	status, disabled_reason, secrets, failing_since, created_at, updated_at`
+	timeout_seconds, retry_schedule, signature_scheme, header_prefix, signature_header, timestamp_header,
+	tls_verify, rate_limit, status, disabled_reason, secrets, failing_since, created_at, updated_at`
 
 // webhookColumnsOf is webhookColumns of the table named w.
 const webhookColumnsOf = `w.id, w.workspace_id, w.name, w.description, w.url, w.method, w.events, w.channels,
-	w.headers, w.timeout_seconds, w.retry_schedule, w.signature_scheme, w.header_prefix, w.tls_verify,
-	w.rate_limit, w.status, w.disabled_reason, w.secrets, w.failing_since, w.created_at, w.updated_at`
+	w.headers, w.timeout_seconds, w.retry_schedule, w.signature_scheme, w.header_prefix, w.signature_header,
+	w.timestamp_header, w.tls_verify, w.rate_limit, w.status, w.disabled_reason, w.secrets, w.failing_since,
+	w.created_at, w.updated_at`
 
 func scanWebhook(row pgx.Row) (*hookd.Webhook, error) {
 	var (
@@ -26,7 +27,8 @@ func scanWebhook(row pgx.Row) (*hookd.Webhook, error) {
 	)
 	err := row.Scan(&w.ID, &w.WorkspaceID, &w.Name, &w.Description, &w.URL, &w.Method,
 		&events, &channels, &headers, &w.TimeoutSeconds, &schedule,
-		&w.Signature.Scheme, &w.Signature.HeaderPrefix, &w.TLSVerify, &w.RateLimit,
+		&w.Signature.Scheme, &w.Signature.HeaderPrefix, &w.Signature.Header, &w.Signature.TimestampHeader,
+		&w.TLSVerify, &w.RateLimit,
 		&w.Status, &w.DisabledReason, &secrets, &w.FailingSince, &w.CreatedAt, &w.UpdatedAt)
 	if err != nil {
 		return nil, err
@@ -71,6 +73,7 @@ func webhookArgs(w *hookd.Webhook) ([]any, error) {
 	}
 	return []any{w.Name, w.Description, w.URL, w.Method, events, channels, headers,
 		w.TimeoutSeconds, schedule, w.Signature.Scheme, w.Signature.HeaderPrefix,
+		w.Signature.Header, w.Signature.TimestampHeader,
 		w.TLSVerify, w.RateLimit, w.Status, w.DisabledReason, secrets,
 		w.FailingSince, w.CreatedAt, w.UpdatedAt}, nil
 }
@@ -217,9 +220,10 @@ func (s *Store) UpdateWebhook(ctx context.Context, w *hookd.Webhook, now time.Ti
 		vals = append(vals[:len(vals)-2], upd.UpdatedAt, upd.ID)
 		if _, err := tx.Exec(ctx, `UPDATE webhooks SET name = $1, description = $2, url = $3, method = $4,
 			events = $5, channels = $6, headers = $7, timeout_seconds = $8, retry_schedule = $9,
-			signature_scheme = $10, header_prefix = $11, tls_verify = $12, rate_limit = $13, status = $14,
-			disabled_reason = $15, secrets = $16, failing_since = $17, updated_at = $18
-			WHERE id = $19`, vals...); err != nil {
+			signature_scheme = $10, header_prefix = $11, signature_header = $12, timestamp_header = $13,
+			tls_verify = $14, rate_limit = $15, status = $16, disabled_reason = $17, secrets = $18,
+			failing_since = $19, updated_at = $20
+			WHERE id = $21`, vals...); err != nil {
 			return err
 		}
 		if old == hookd.WebhookActive && upd.Status != hookd.WebhookActive {

@@ -11,8 +11,8 @@ import (
 )
 
 const webhookColumns = `id, workspace_id, name, description, url, method, events, channels, headers,
-	timeout_seconds, retry_schedule, signature_scheme, header_prefix, tls_verify, rate_limit,
-	status, disabled_reason, secrets, failing_since, created_at, updated_at`
+	timeout_seconds, retry_schedule, signature_scheme, header_prefix, signature_header, timestamp_header,
+	tls_verify, rate_limit, status, disabled_reason, secrets, failing_since, created_at, updated_at`
 
 const (
 	sqlWebhookByID     = `SELECT ` + webhookColumns + ` FROM webhooks WHERE id = ?`
@@ -35,7 +35,8 @@ func scanWebhook(row interface{ Scan(...any) error }) (*hookd.Webhook, error) {
 	)
 	err := row.Scan(&w.ID, &w.WorkspaceID, &w.Name, &w.Description, &w.URL, &w.Method,
 		&r.events, &r.channels, &r.headers, &w.TimeoutSeconds, &r.schedule,
-		&w.Signature.Scheme, &w.Signature.HeaderPrefix, &r.tlsVerify, &r.rateLimit,
+		&w.Signature.Scheme, &w.Signature.HeaderPrefix, &w.Signature.Header, &w.Signature.TimestampHeader,
+		&r.tlsVerify, &r.rateLimit,
 		&w.Status, &w.DisabledReason, &r.secrets, &r.failingSince, &r.created, &r.updated)
 	if err != nil {
 		return nil, err
@@ -90,6 +91,7 @@ func webhookArgs(w *hookd.Webhook) ([]any, error) {
 	}
 	return []any{w.Name, w.Description, w.URL, w.Method, events, channels, headers,
 		w.TimeoutSeconds, schedule, w.Signature.Scheme, w.Signature.HeaderPrefix,
+		w.Signature.Header, w.Signature.TimestampHeader,
 		bool2int(w.TLSVerify), rateLimit, w.Status, w.DisabledReason, secrets,
 		nullMicros(w.FailingSince), micros(w.CreatedAt), micros(w.UpdatedAt)}, nil
 }
@@ -211,8 +213,9 @@ func (s *Store) UpdateWebhook(ctx context.Context, w *hookd.Webhook, now time.Ti
 		args = append(args[:len(args)-2], micros(upd.UpdatedAt), upd.ID)
 		if _, err := tx.ExecContext(ctx, `UPDATE webhooks SET name = ?, description = ?, url = ?, method = ?,
 			events = ?, channels = ?, headers = ?, timeout_seconds = ?, retry_schedule = ?,
-			signature_scheme = ?, header_prefix = ?, tls_verify = ?, rate_limit = ?, status = ?,
-			disabled_reason = ?, secrets = ?, failing_since = ?, updated_at = ?
+			signature_scheme = ?, header_prefix = ?, signature_header = ?, timestamp_header = ?,
+			tls_verify = ?, rate_limit = ?, status = ?, disabled_reason = ?, secrets = ?,
+			failing_since = ?, updated_at = ?
 			WHERE id = ?`, args...); err != nil {
 			return err
 		}

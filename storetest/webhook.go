@@ -20,6 +20,7 @@ func testWebhooks(t *testing.T, f *fixture) {
 		w.RateLimit = ptr(12.5)
 		w.TLSVerify = false
 		w.FailingSince = &since
+		w.Signature = hookd.SignatureSpec{Scheme: hookd.SchemeGitHub, HeaderPrefix: "X-Acme", Header: "X-Hub-Signature-256"}
 	})
 	got := f.getWebhook(ws.ID, w.ID)
 	wantEqual(t, "Webhook", got, w)
@@ -42,7 +43,7 @@ func testWebhooks(t *testing.T, f *fixture) {
 	upd.Headers = map[string]string{"X-Team": "ops"}
 	upd.TimeoutSeconds = 5
 	upd.RetrySchedule = hookd.RetrySchedule{time.Second, 5 * time.Second, 30 * time.Second}
-	upd.Signature = hookd.SignatureSpec{Scheme: hookd.SchemeSplit, HeaderPrefix: "X-Hume-AI-Webhook"}
+	upd.Signature = hookd.SignatureSpec{Scheme: hookd.SchemeSplit, HeaderPrefix: "X-Hume-AI-Webhook", Header: "X-Sig", TimestampHeader: "X-Sig-Time"}
 	upd.TLSVerify = true
 	upd.RateLimit = nil
 	upd.Secrets = []hookd.Secret{{Value: "whsec_cm90YXRlZA"}, {Value: "whsec_bmV3", ExpiresAt: ptr(at(time.Hour))}}

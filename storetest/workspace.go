@@ -20,7 +20,7 @@ func testWorkspaces(t *testing.T, f *fixture) {
 			WebhookDefaults: &hookd.WebhookDefaults{
 				TimeoutSeconds: ptr(10),
 				RetrySchedule:  hookd.RetrySchedule{30 * time.Second, 24 * time.Hour},
-				Signature:      &hookd.SignatureSpec{Scheme: hookd.SchemeStripe, HeaderPrefix: "X-Humiris"},
+				Signature:      &hookd.SignatureSpec{Scheme: hookd.SchemeSplit, HeaderPrefix: "X-Humiris", Header: "X-Sig", TimestampHeader: "X-Sig-Time"},
 				RateLimit:      ptr(2.5),
 			},
 		},
