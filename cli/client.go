@@ -319,6 +319,8 @@ func webhookFields(fs *flag.FlagSet) func() map[string]any {
 	timeout := fs.Int("timeout", 0, "seconds to wait for an answer (1-120, default 30)")
 	scheme := fs.String("scheme", "", "signature scheme: standard, stripe, github or split")
 	prefix := fs.String("header-prefix", "", "prefix of hookd's headers for this webhook, such as X-Acme")
+	sigHeader := fs.String("signature-header", "", `full name of the signature header, such as X-Hub-Signature-256 ("" for the scheme's own)`)
+	tsHeader := fs.String("signature-timestamp-header", "", `full name of the split scheme's timestamp header ("" for <P>-Timestamp)`)
 	status := fs.String("status", "", "active or disabled")
 	secret := fs.String("secret", "", "signing secret to use instead of a generated one (whsec_...)")
 	return func() map[string]any {
@@ -347,14 +349,19 @@ func webhookFields(fs *flag.FlagSet) func() map[string]any {
 		if set["timeout"] {
 			body["timeout_seconds"] = *timeout
 		}
-		if set["scheme"] || set["header-prefix"] {
-			sig := map[string]string{}
-			if set["scheme"] {
-				sig["scheme"] = *scheme
+		sig := map[string]string{}
+		for _, f := range []struct {
+			flag, field string
+			v           *string
+		}{
+			{"scheme", "scheme", scheme}, {"header-prefix", "header_prefix", prefix},
+			{"signature-header", "header", sigHeader}, {"signature-timestamp-header", "timestamp_header", tsHeader},
+		} {
+			if set[f.flag] {
+				sig[f.field] = *f.v
 			}
-			if set["header-prefix"] {
-				sig["header_prefix"] = *prefix
-			}
+		}
+		if len(sig) > 0 {
 			body["signature"] = sig
 		}
 		if set["header"] {

@@ -28,11 +28,18 @@ func runReceive(ctx context.Context, args []string, out, errOut io.Writer) error
 	status := fs.Int("status", 200, "HTTP status to answer with")
 	secret := fs.String("secret", "", "the webhook's signing secret (whsec_...), to verify each request's signature")
 	prefix := fs.String("prefix", signature.DefaultPrefix, "header prefix of the stripe, github and split schemes")
+	sigHeader := fs.String("signature-header", "", "full name of the signature header, when the webhook sets signature.header (such as X-Hub-Signature-256)")
+	tsHeader := fs.String("signature-timestamp-header", "", "full name of the split scheme's timestamp header, when the webhook sets signature.timestamp_header")
 	if err := parseWithEnv(fs, args); err != nil {
 		return err
 	}
-	if *status < 100 || *status > 599 {
+	switch {
+	case *status < 100 || *status > 599:
 		return usageError("--status %d is not an HTTP status", *status)
+	case *sigHeader != "" && !isToken(*sigHeader):
+		return usageError("--signature-header %q is not a header name", *sigHeader)
+	case *tsHeader != "" && !isToken(*tsHeader):
+		return usageError("--signature-timestamp-header %q is not a header name", *tsHeader)
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -64,7 +71,7 @@ func runReceive(ctx context.Context, args []string, out, errOut io.Writer) error
 			fmt.Fprintf(out, "    %q\n", body)
 		}
 		if *secret != "" {
-			v := signature.Verifier{Scheme: signature.Auto, Prefix: *prefix, Secrets: []string{*secret}}
+			v := signature.Verifier{Scheme: signature.Auto, Prefix: *prefix, SignatureHeader: *sigHeader, TimestampHeader: *tsHeader, Secrets: []string{*secret}}
 			if m, err := v.Verify(r.Header, body); err != nil {
 				fmt.Fprintf(out, "    signature: INVALID (%v)\n", err)
 			} else {

@@ -53,6 +53,8 @@ func runVerify(_ context.Context, args []string, out, errOut io.Writer) error {
 	bodyFile := fs.String("body", "", "file with the request's body, exactly as received")
 	scheme := fs.String("scheme", signature.Auto, "signature scheme: auto, standard, stripe, github or split")
 	prefix := fs.String("prefix", "", "header prefix of the stripe, github and split schemes (default: found in the headers, else X-Hookd)")
+	sigHeader := fs.String("signature-header", "", "full name of the signature header, when the webhook sets signature.header (such as X-Hub-Signature-256)")
+	tsHeader := fs.String("signature-timestamp-header", "", "full name of the split scheme's timestamp header, when the webhook sets signature.timestamp_header")
 	tolerance := fs.Duration("tolerance", signature.DefaultTolerance, "how far the signed timestamp may be from now")
 	noTolerance := fs.Bool("no-tolerance", false, "do not check the timestamp (for requests saved a while ago)")
 	if err := parseWithEnv(fs, args); err != nil {
@@ -67,6 +69,10 @@ func runVerify(_ context.Context, args []string, out, errOut io.Writer) error {
 		return usageError("--headers and --body are required")
 	case *headersFile == "-" && *bodyFile == "-":
 		return usageError("--headers and --body cannot both be standard input")
+	case *sigHeader != "" && !isToken(*sigHeader):
+		return usageError("--signature-header %q is not a header name", *sigHeader)
+	case *tsHeader != "" && !isToken(*tsHeader):
+		return usageError("--signature-timestamp-header %q is not a header name", *tsHeader)
 	case *tolerance <= 0 && !*noTolerance:
 		return usageError("--tolerance must be positive; use --no-tolerance to skip the check")
 	}
@@ -91,12 +97,17 @@ func runVerify(_ context.Context, args []string, out, errOut io.Writer) error {
 	if p == "" {
 		p = findPrefix(h)
 	}
-	v := &signature.Verifier{Scheme: *scheme, Prefix: p, Secrets: secrets, Tolerance: *tolerance}
+	v := &signature.Verifier{Scheme: *scheme, Prefix: p, SignatureHeader: *sigHeader, TimestampHeader: *tsHeader, Secrets: secrets, Tolerance: *tolerance}
 	if *noTolerance {
 		v.Tolerance = -1
 	}
 	r := verifyReport{v: v, h: h, body: body, out: out}
 	return r.run()
+}
+
+// names returns the names of the Verifier's signature headers.
+func (r *verifyReport) names() signature.Headers {
+	return signature.Headers{Prefix: r.v.Prefix, Signature: r.v.SignatureHeader, Timestamp: r.v.TimestampHeader}
 }
 
 // verifyReport checks one saved request and explains the outcome.
@@ -111,7 +122,7 @@ func (r *verifyReport) run() error {
 	v, h, out := r.v, r.h, r.out
 	used := v.Scheme
 	if used == signature.Auto {
-		used = signature.DetectScheme(h, v.Prefix)
+		used = signature.DetectSchemeHeaders(h, r.names())
 	}
 	if used != "" {
 		how := "given with --scheme"
@@ -119,8 +130,11 @@ func (r *verifyReport) run() error {
 			how = "detected from the headers"
 		}
 		fmt.Fprintf(out, "scheme:    %s (%s)\n", used, how)
-		if used != signature.Standard {
+		if used != signature.Standard && v.SignatureHeader == "" {
 			fmt.Fprintf(out, "prefix:    %s\n", v.Prefix)
+		}
+		if sig, ts := r.names().Names(used); v.SignatureHeader != "" || (used == signature.Split && v.TimestampHeader != "") {
+			fmt.Fprintf(out, "headers:   %s\n", strings.TrimSuffix(sig+", "+ts, ", "))
 		}
 	}
 	m, err := v.Verify(h, r.body)
@@ -150,13 +164,13 @@ func (r *verifyReport) run() error {
 	case errors.Is(err, signature.ErrNoSignature):
 		var names []string
 		for k := range h {
-			if strings.HasSuffix(strings.ToLower(k), "-signature") {
+			if strings.Contains(strings.ToLower(k), "signature") {
 				names = append(names, k)
 			}
 		}
 		sort.Strings(names)
 		if len(names) > 0 {
-			fmt.Fprintf(out, "note:      signature headers present: %s; set --prefix or --scheme to match them\n", strings.Join(names, ", "))
+			fmt.Fprintf(out, "note:      signature headers present: %s; set --prefix, --signature-header or --scheme to match them\n", strings.Join(names, ", "))
 		}
 	case errors.Is(err, signature.ErrBadSignature):
 		r.explainMismatch(used)
@@ -180,31 +194,23 @@ func (r *verifyReport) describeMatch(m signature.Match) string {
 func (r *verifyReport) explainMismatch(scheme string) {
 	v, h, out := r.v, r.h, r.out
 	id := h.Get(signature.HeaderID)
-	var ts string
-	switch scheme {
-	case signature.Standard:
-		ts = h.Get(signature.HeaderTimestamp)
-	case signature.Stripe:
-		for _, item := range strings.Split(h.Get(v.Prefix+"-Signature"), ",") {
+	sigName, tsName := r.names().Names(scheme)
+	ts := h.Get(tsName) // standard, split
+	if scheme == signature.Stripe {
+		for _, item := range strings.Split(h.Get(sigName), ",") {
 			if t, ok := strings.CutPrefix(strings.TrimSpace(item), "t="); ok {
 				ts = t
 			}
 		}
-	case signature.Split:
-		ts = h.Get(v.Prefix + "-Timestamp")
 	}
 	secs, _ := strconv.ParseInt(ts, 10, 64)
 	msg := signature.Message{ID: id, Timestamp: time.Unix(secs, 0), Body: r.body}
 	for i, secret := range v.Secrets {
 		want := http.Header{}
-		if signature.Sign(want, scheme, v.Prefix, msg, []string{secret}) != nil {
+		if signature.SignHeaders(want, scheme, r.names(), msg, []string{secret}) != nil {
 			continue
 		}
-		name := v.Prefix + "-Signature"
-		if scheme == signature.Standard {
-			name = signature.HeaderSignature
-		}
-		fmt.Fprintf(out, "expected:  with secret %d (%s) over this body (%d bytes), hookd would send\n           %s: %s\n", i+1, abbrevSecret(secret), len(r.body), name, want.Get(name))
+		fmt.Fprintf(out, "expected:  with secret %d (%s) over this body (%d bytes), hookd would send\n           %s: %s\n", i+1, abbrevSecret(secret), len(r.body), sigName, want.Get(sigName))
 	}
 	fmt.Fprintf(out, "got:       %s\n", r.signatureHeader(scheme))
 
@@ -247,10 +253,7 @@ func (r *verifyReport) explainMismatch(scheme string) {
 
 // signatureHeader returns the signature header of scheme as "Name: value".
 func (r *verifyReport) signatureHeader(scheme string) string {
-	name := r.v.Prefix + "-Signature"
-	if scheme == signature.Standard {
-		name = signature.HeaderSignature
-	}
+	name, _ := r.names().Names(scheme)
 	return name + ": " + r.h.Get(name)
 }
 

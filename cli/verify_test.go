@@ -22,16 +22,20 @@ const (
 
 // savedRequest writes the headers scheme sends (in the format of
 // 'hookd receive' or of curl -D) and the body to files, and returns their
-// paths.
+// paths. prefix is the header prefix, or "<prefix> <signature header>
+// [<timestamp header>]" for a webhook that names its signature headers.
 func savedRequest(t *testing.T, scheme, prefix string, at time.Time, format string, body string, secrets ...string) (headers, bodyFile string) {
 	t.Helper()
 	h := http.Header{"Content-Type": {"application/json"}, "User-Agent": {"hookd/dev"}}
-	p := prefix
+	var sigNames signature.Headers
+	fields := append(strings.Fields(prefix), "", "", "")
+	sigNames.Prefix, sigNames.Signature, sigNames.Timestamp = fields[0], fields[1], fields[2]
+	p := sigNames.Prefix
 	if p == "" {
 		p = "X-Hookd"
 	}
 	h.Set(p+"-Event-Id", "evt_1")
-	if err := signature.Sign(h, scheme, prefix, signature.Message{ID: "evt_1", Timestamp: at, Body: []byte(testBody)}, secrets); err != nil {
+	if err := signature.SignHeaders(h, scheme, sigNames, signature.Message{ID: "evt_1", Timestamp: at, Body: []byte(testBody)}, secrets); err != nil {
 		t.Fatal(err)
 	}
 	names := make([]string, 0, len(h))
@@ -113,6 +117,17 @@ func TestVerifyCommand(t *testing.T) {
 			1, []string{"no signature matches", "with \"whsec_\" added to or taken from the secret the signature is valid"}},
 		{"prefix not found", signature.GitHub, "X-Acme", now, "receive", testBody, []string{testSecret}, []string{"--secret", testSecret, "--scheme", "github", "--prefix", "X-Other"},
 			1, []string{"signature: no signature", "signature headers present: X-Acme-Signature"}},
+		{"github in X-Hub-Signature-256", signature.GitHub, "X-Hookd X-Hub-Signature-256", now, "curl", testBody, []string{testSecret}, []string{"--secret", testSecret, "--signature-header", "X-Hub-Signature-256"},
+			0, []string{"scheme:    github (detected", "headers:   X-Hub-Signature-256", "github signature 1 matches the secret", "valid"}},
+		{"X-Hub-Signature-256 without --signature-header", signature.GitHub, "X-Hookd X-Hub-Signature-256", now, "curl", testBody, []string{testSecret}, []string{"--secret", testSecret, "--scheme", "github"},
+			1, []string{"signature: no signature", "signature headers present: X-Hub-Signature-256", "--signature-header"}},
+		{"split in custom headers, another secret", signature.Split, "X-Acme X-Sig X-Sig-Time", now, "receive", testBody, []string{otherSecret},
+			[]string{"--secret", testSecret, "--signature-header", "X-Sig", "--signature-timestamp-header", "X-Sig-Time"},
+			1, []string{"scheme:    split (detected", "headers:   X-Sig, X-Sig-Time", "no signature matches", "hookd would send\n           X-Sig: ", "got:       X-Sig: "}},
+		{"standard with its signature renamed", signature.Standard, "X-Hookd X-Webhook-Signature", now, "receive", testBody, []string{testSecret}, []string{"--secret", testSecret, "--signature-header", "X-Webhook-Signature"},
+			0, []string{"scheme:    standard (detected", "standard signature 1 matches", "id:        evt_1", "valid"}},
+		{"bad --signature-header", signature.Standard, "", now, "receive", testBody, []string{testSecret}, []string{"--secret", testSecret, "--signature-header", "X Sig"},
+			2, []string{"--signature-header \"X Sig\""}},
 		{"no secret", signature.Standard, "", now, "receive", testBody, []string{testSecret}, nil,
 			2, []string{"--secret is required"}},
 		{"bad scheme", signature.Standard, "", now, "receive", testBody, []string{testSecret}, []string{"--secret", testSecret, "--scheme", "hmac"},
