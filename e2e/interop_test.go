@@ -30,8 +30,9 @@ import (
 
 // The interop tests deliver real events from a running hookd over loopback
 // to receivers that hookd did not write: the Standard Webhooks reference
-// library, Stripe's Go SDK, and the seeds' own sample receivers run with
-// python3 and node (e2e/testdata). Each receiver answers 200 only to a
+// library, Stripe's Go SDK, GitHub's @octokit/webhooks-methods (installed
+// in e2e/testdata/octokit with npm ci), and the seeds' own sample receivers
+// run with python3 and node (e2e/testdata). Each receiver answers 200 only to a
 // request it verified, and says what it decided about every request.
 
 // interopPayloads are the events each receiver gets: compact and spaced
@@ -109,13 +110,13 @@ func interopTool(t *testing.T, names ...string) string {
 }
 
 // startScriptReceiver runs a receiver script of e2e/testdata with tool,
-// giving it the secret in WEBHOOK_SECRET. The script prints "listening
-// <port>", then "ok <event id>" or "reject <event id> <reason>" for each
-// request.
-func startScriptReceiver(t *testing.T, tool, script, secret string) *interopReceiver {
+// giving it the secret in WEBHOOK_SECRET and env ("NAME=value") besides.
+// The script prints "listening <port>", then "ok <event id>" or "reject
+// <event id> <reason>" for each request.
+func startScriptReceiver(t *testing.T, tool, script, secret string, env ...string) *interopReceiver {
 	t.Helper()
 	cmd := exec.Command(tool, filepath.Join("testdata", script))
-	cmd.Env = append(os.Environ(), "WEBHOOK_SECRET="+secret)
+	cmd.Env = append(append(os.Environ(), "WEBHOOK_SECRET="+secret), env...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
@@ -173,12 +174,12 @@ func newInteropSecret(t *testing.T) string {
 	return signature.SecretPrefix + base64.StdEncoding.EncodeToString(b)
 }
 
-// testInterop makes a webhook with scheme and prefix that delivers to the
+// testInterop makes a webhook signed as sig says that delivers to the
 // receiver newReceiver starts with the webhook's secret, sends it every
 // interopPayloads event and one test request, and checks that the
 // receiver accepted every attempt of every one of them, and that it
 // rejects a request signed with another secret.
-func testInterop(t *testing.T, scheme, prefix string, newReceiver func(t *testing.T, secret string) *interopReceiver) {
+func testInterop(t *testing.T, sig hookd.SignatureSpec, newReceiver func(t *testing.T, secret string) *interopReceiver) {
 	t.Helper()
 	ctx := context.Background()
 	s := startServer(t, serverOptions{})
@@ -188,7 +189,7 @@ func testInterop(t *testing.T, scheme, prefix string, newReceiver func(t *testin
 	w, err := s.admin.CreateWebhook(ctx, ws, client.WebhookInput{
 		URL:           rc.url,
 		Secret:        secret,
-		Signature:     &hookd.SignatureSpec{Scheme: scheme, HeaderPrefix: prefix},
+		Signature:     &sig,
 		RetrySchedule: []string{"1s"},
 	})
 	if err != nil {
@@ -261,14 +262,15 @@ func testInterop(t *testing.T, scheme, prefix string, newReceiver func(t *testin
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := prefix
+	p := sig.HeaderPrefix
 	if p == "" {
 		p = signature.DefaultPrefix
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(p+"-Event-Id", "evt_forged")
 	msg := signature.Message{ID: "evt_forged", Timestamp: time.Now(), Body: forged}
-	if err := signature.Sign(req.Header, scheme, prefix, msg, []string{newInteropSecret(t)}); err != nil {
+	names := signature.Headers{Prefix: sig.HeaderPrefix, Signature: sig.Header, Timestamp: sig.TimestampHeader}
+	if err := signature.SignHeaders(req.Header, sig.Scheme, names, msg, []string{newInteropSecret(t)}); err != nil {
 		t.Fatal(err)
 	}
 	resp, err := http.DefaultClient.Do(req)
@@ -296,7 +298,7 @@ func testInterop(t *testing.T, scheme, prefix string, newReceiver func(t *testin
 // library for Go verifies every delivery of the standard scheme.
 func TestInteropStandardWebhooksLibrary(t *testing.T) {
 	t.Parallel()
-	testInterop(t, hookd.SchemeStandard, "", func(t *testing.T, secret string) *interopReceiver {
+	testInterop(t, hookd.SignatureSpec{Scheme: hookd.SchemeStandard}, func(t *testing.T, secret string) *interopReceiver {
 		wh, err := standardwebhooks.NewWebhook(secret)
 		if err != nil {
 			t.Fatal(err)
@@ -311,7 +313,7 @@ func TestInteropStandardWebhooksLibrary(t *testing.T) {
 // stripe scheme, with the whole whsec_… secret as its endpoint secret.
 func TestInteropStripeSDK(t *testing.T) {
 	t.Parallel()
-	testInterop(t, hookd.SchemeStripe, "", func(t *testing.T, secret string) *interopReceiver {
+	testInterop(t, hookd.SignatureSpec{Scheme: hookd.SchemeStripe}, func(t *testing.T, secret string) *interopReceiver {
 		return newLibraryReceiver(t, signature.DefaultPrefix, func(h http.Header, body []byte) error {
 			return stripewebhook.ValidatePayload(body, h.Get("X-Hookd-Signature"), secret)
 		})
@@ -324,7 +326,7 @@ func TestInteropStripeSDK(t *testing.T) {
 func TestInteropBitHumanSample(t *testing.T) {
 	t.Parallel()
 	python := interopTool(t, "python3")
-	testInterop(t, hookd.SchemeGitHub, "X-bitHuman", func(t *testing.T, secret string) *interopReceiver {
+	testInterop(t, hookd.SignatureSpec{Scheme: hookd.SchemeGitHub, HeaderPrefix: "X-bitHuman"}, func(t *testing.T, secret string) *interopReceiver {
 		return startScriptReceiver(t, python, "bithuman_receiver.py", secret)
 	})
 }
@@ -335,7 +337,7 @@ func TestInteropBitHumanSample(t *testing.T) {
 func TestInteropHumirisSample(t *testing.T) {
 	t.Parallel()
 	node := interopTool(t, "node", "nodejs")
-	testInterop(t, hookd.SchemeStripe, "X-Humiris", func(t *testing.T, secret string) *interopReceiver {
+	testInterop(t, hookd.SignatureSpec{Scheme: hookd.SchemeStripe, HeaderPrefix: "X-Humiris"}, func(t *testing.T, secret string) *interopReceiver {
 		return startScriptReceiver(t, node, "humiris_receiver.js", secret)
 	})
 }
@@ -347,8 +349,40 @@ func TestInteropHumirisSample(t *testing.T) {
 func TestInteropHumeReceiver(t *testing.T) {
 	t.Parallel()
 	node := interopTool(t, "node", "nodejs")
-	testInterop(t, hookd.SchemeSplit, "X-Hume-AI-Webhook", func(t *testing.T, secret string) *interopReceiver {
+	testInterop(t, hookd.SignatureSpec{Scheme: hookd.SchemeSplit, HeaderPrefix: "X-Hume-AI-Webhook"}, func(t *testing.T, secret string) *interopReceiver {
 		return startScriptReceiver(t, node, "hume_receiver.js", secret)
+	})
+}
+
+// TestInteropHumeReceiverCustomHeaders: the same receiver, told to read
+// X-Signature and X-Timestamp, accepts every delivery of a split webhook
+// whose signature.header and signature.timestamp_header name them.
+func TestInteropHumeReceiverCustomHeaders(t *testing.T) {
+	t.Parallel()
+	node := interopTool(t, "node", "nodejs")
+	sig := hookd.SignatureSpec{Scheme: hookd.SchemeSplit, Header: "X-Signature", TimestampHeader: "X-Timestamp"}
+	testInterop(t, sig, func(t *testing.T, secret string) *interopReceiver {
+		return startScriptReceiver(t, node, "hume_receiver.js", secret, "SIGNATURE_HEADER=X-Signature", "TIMESTAMP_HEADER=X-Timestamp")
+	})
+}
+
+// TestInteropOctokit: a receiver written for GitHub, reading
+// X-Hub-Signature-256 and checking it with verify() of
+// @octokit/webhooks-methods (GitHub's library, installed in
+// e2e/testdata/octokit by .ci/run), accepts every delivery of a github
+// webhook whose signature.header is X-Hub-Signature-256.
+func TestInteropOctokit(t *testing.T) {
+	t.Parallel()
+	node := interopTool(t, "node", "nodejs")
+	if _, err := os.Stat(filepath.Join("testdata", "octokit", "node_modules", "@octokit", "webhooks-methods", "package.json")); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("@octokit/webhooks-methods is needed for this interop test and CI=true: run npm ci in e2e/testdata/octokit (%v)", err)
+		}
+		t.Skipf("@octokit/webhooks-methods not installed: run npm ci in e2e/testdata/octokit (%v)", err)
+	}
+	sig := hookd.SignatureSpec{Scheme: hookd.SchemeGitHub, Header: "X-Hub-Signature-256"}
+	testInterop(t, sig, func(t *testing.T, secret string) *interopReceiver {
+		return startScriptReceiver(t, node, filepath.Join("octokit", "receiver.mjs"), secret)
 	})
 }
 

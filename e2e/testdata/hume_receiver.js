@@ -8,7 +8,10 @@
 // crypto.timingSafeEqual after checking the lengths; and reject a timestamp
 // more than 180 seconds old.
 //
-// The secret comes from the WEBHOOK_SECRET environment variable. The server
+// The secret comes from the WEBHOOK_SECRET environment variable.
+// SIGNATURE_HEADER and TIMESTAMP_HEADER, when set, name the two headers in
+// place of Hume's (for a receiver of hookd's split scheme whose webhook sets
+// signature.header and signature.timestamp_header). The server
 // listens on 127.0.0.1 on a free port and prints "listening <port>", then one
 // line per request: "ok <event id>" or "reject <event id> <reason>". It
 // answers 200 to a valid request and 401 to any other.
@@ -19,11 +22,13 @@ const http = require('http');
 
 const secret = process.env.WEBHOOK_SECRET;
 const WINDOW_SECONDS = 180;
+const signatureHeader = (process.env.SIGNATURE_HEADER || 'X-Hume-AI-Webhook-Signature').toLowerCase();
+const timestampHeader = (process.env.TIMESTAMP_HEADER || 'X-Hume-AI-Webhook-Timestamp').toLowerCase();
 
 function checkSignature(payload, headers) {
-  const timestamp = headers['x-hume-ai-webhook-timestamp'];
+  const timestamp = headers[timestampHeader];
   if (!timestamp) throw new Error('missing timestamp header');
-  const signature = headers['x-hume-ai-webhook-signature'];
+  const signature = headers[signatureHeader];
   if (!signature) throw new Error('missing signature header');
 
   const expected = crypto
@@ -38,7 +43,7 @@ function checkSignature(payload, headers) {
 }
 
 function checkTimestamp(headers) {
-  const timestamp = parseInt(headers['x-hume-ai-webhook-timestamp'], 10);
+  const timestamp = parseInt(headers[timestampHeader], 10);
   if (isNaN(timestamp)) throw new Error('invalid timestamp');
   const now = Math.floor(Date.now() / 1000);
   if (now - timestamp > WINDOW_SECONDS) throw new Error('timestamp too old');
@@ -49,7 +54,7 @@ const server = http.createServer((req, res) => {
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
     const payload = Buffer.concat(chunks).toString('utf8');
-    const eventId = req.headers['x-hume-ai-webhook-event-id'] || '-';
+    const eventId = req.headers['x-hume-ai-webhook-event-id'] || req.headers['x-hookd-event-id'] || '-';
     try {
       checkSignature(payload, req.headers);
       checkTimestamp(req.headers);
