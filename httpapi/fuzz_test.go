@@ -41,6 +41,7 @@ func FuzzWebhookBody(f *testing.F) {
 		`{"retry_schedule":["-5s"]}`, `{"timeout_seconds":1e400}`, `{"rate_limit":1e308}`, `{"url":"https://a.example/h"} x`,
 		`{"url":"https://[::1]:99999/"}`, `{"headers":{"X-Hookd-A":"x"},"signature":{"header_prefix":""}}`,
 		`{"channels":null,"rate_limit":null,"events":null}`, `{"status":"disabled"}`,
+		`{"signature":{"scheme":"split","header":"X-S","timestamp_header":"X-T"}}`, `{"signature":{"scheme":"github","timestamp_header":"x"}}`,
 	} {
 		f.Add([]byte(seed))
 	}
