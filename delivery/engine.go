@@ -127,8 +127,8 @@ type Engine struct {
 
 	mu       sync.Mutex
 	hooks    map[string]*hookState
-	held     int       // claims held: queued, waiting for a worker, or in flight
-	nextDue  time.Time // earliest retry this engine scheduled, zero if none
+	held     int        // claims held: queued, waiting for a worker, or in flight
+	retries  retryTimes // when the retries this engine scheduled are due
 	stopping bool
 
 	claimCtx    context.Context // ends to stop claiming
@@ -324,18 +324,14 @@ func (e *Engine) claimLoop() {
 }
 
 // idleWait is how long to sleep with nothing due: until the earliest retry
-// this engine scheduled, at most PollInterval.
+// this engine scheduled that is not due yet, at most PollInterval. The
+// retries due by now were looked for by the claim that found nothing.
 func (e *Engine) idleWait(now time.Time) time.Duration {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	wait := e.cfg.PollInterval
-	if !e.nextDue.IsZero() {
-		if d := e.nextDue.Sub(now); d < wait {
-			wait = max(d, time.Millisecond)
-		}
-		if !e.nextDue.After(now) {
-			e.nextDue = time.Time{}
-		}
+	if at, ok := e.retries.next(now); ok {
+		wait = min(wait, max(at.Sub(now), time.Millisecond))
 	}
 	return wait
 }
@@ -475,9 +471,7 @@ func (e *Engine) attempt(ctx context.Context, c *hookd.Claim, trigger string) (r
 	rec = Record(c, a, res, o, end)
 	if o.Kind == Retry {
 		e.mu.Lock()
-		if e.nextDue.IsZero() || o.RetryAt.Before(e.nextDue) {
-			e.nextDue = o.RetryAt
-		}
+		e.retries.add(o.RetryAt)
 		e.mu.Unlock()
 	}
 	return rec, true

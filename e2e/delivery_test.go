@@ -3,10 +3,13 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -403,4 +406,74 @@ func testIsolation(t *testing.T, engine storeEngine) {
 	if got := hang.count(); got > 8 {
 		t.Errorf("the hanging webhook got %d requests at once; want at most its cap of 8", got)
 	}
+}
+
+func TestRetriesOnTime(t *testing.T) { forEachEngine(t, testRetriesOnTime) }
+
+// testRetriesOnTime checks that every retry starts within 100 ms of its due
+// time, with the engine's poll at its default of 1 s: retries of several
+// deliveries fall due at times of their own, and each must wake the engine.
+func testRetriesOnTime(t *testing.T, engine storeEngine) {
+	t.Parallel()
+	ctx := context.Background()
+	// No jitter (0.5 is the middle of the ±20%): each retry is due exactly
+	// its scheduled delay after the answer to the attempt before it.
+	s := startServer(t, serverOptions{engine: engine, poll: time.Second, rand: func() float64 { return 0.5 }})
+	ws := s.setup(t, "order.paid")
+	const (
+		deliveries = 6
+		delay      = 300 * time.Millisecond
+		retries    = 3
+		late       = 100 * time.Millisecond
+	)
+	var mu sync.Mutex
+	arrived := map[string][]time.Time{}  // per delivery: when each attempt came
+	answered := map[string][]time.Time{} // ... and when it was answered
+	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		id := r.Header.Get("X-Hookd-Delivery-Id")
+		mu.Lock()
+		arrived[id] = append(arrived[id], time.Now())
+		mu.Unlock()
+		w.WriteHeader(http.StatusInternalServerError)
+		w.(http.Flusher).Flush()
+		mu.Lock()
+		answered[id] = append(answered[id], time.Now())
+		mu.Unlock()
+	}))
+	t.Cleanup(rc.Close)
+	schedule := make([]string, retries)
+	for i := range schedule {
+		schedule[i] = delay.String()
+	}
+	w, err := s.admin.CreateWebhook(ctx, ws, client.WebhookInput{URL: rc.URL, RetrySchedule: schedule})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]string, deliveries)
+	for i := range ids {
+		// Spread the first attempts so that the retries fall due apart.
+		ids[i] = publishOne(t, s, ws, w.ID)
+		time.Sleep(delay / deliveries)
+	}
+	for _, id := range ids {
+		s.waitDelivery(t, ws, w.ID, id, hookd.DeliveryFailed, 20*time.Second)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	var worst time.Duration
+	for _, id := range ids {
+		if len(arrived[id]) != 1+retries {
+			t.Fatalf("delivery %s: %d attempts; want %d", id, len(arrived[id]), 1+retries)
+		}
+		for n := 1; n <= retries; n++ {
+			due := answered[id][n-1].Add(delay)
+			lateBy := arrived[id][n].Sub(due)
+			worst = max(worst, lateBy)
+			if lateBy > late || lateBy < -late {
+				t.Errorf("delivery %s: retry %d started %s after its due time; want within %s", id, n, lateBy.Round(time.Millisecond), late)
+			}
+		}
+	}
+	t.Logf("latest retry: %s after its due time", worst.Round(time.Millisecond))
 }

@@ -56,6 +56,10 @@ type serverOptions struct {
 	now        func() time.Time
 	perWebhook int
 	engine     storeEngine // "": SQLite
+	// poll is the engine's PollInterval; 0 means 100 ms.
+	poll time.Duration
+	// rand is the engine's jitter source; nil means random.
+	rand func() float64
 }
 
 // startServer runs hookd on 127.0.0.1 with a fresh store of opts.engine (a
@@ -72,7 +76,10 @@ func startServer(t *testing.T, opts serverOptions) *server {
 		t.Fatal(err)
 	}
 	store := seal.New(inner, keys, nil) // secrets encrypted at rest, as in hookd serve
-	engine, err := delivery.New(delivery.Config{Store: store, Now: opts.now, PerWebhook: opts.perWebhook, PollInterval: 100 * time.Millisecond})
+	if opts.poll == 0 {
+		opts.poll = 100 * time.Millisecond
+	}
+	engine, err := delivery.New(delivery.Config{Store: store, Now: opts.now, Rand: opts.rand, PerWebhook: opts.perWebhook, PollInterval: opts.poll})
 	if err != nil {
 		t.Fatal(err)
 	}
