@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -148,6 +149,7 @@ func (s *sender) send(ctx context.Context, c *hookd.Claim, trigger string, now t
 	resp.Body.Close()
 	a.DurationMS = time.Since(start).Milliseconds()
 	a.Response = &hookd.AttemptResponse{Status: resp.StatusCode, Headers: logHeaders(resp.Header, nil), Body: string(body)}
+	redactEchoes(a.Response, w)
 	res := Result{Status: resp.StatusCode}
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
 		res.RetryAfter = hookd.ParseRetryAfter(resp.Header.Get("Retry-After"), now)
@@ -213,4 +215,63 @@ func logHeaders(h http.Header, own map[string]string) map[string]string {
 		}
 	}
 	return out
+}
+
+// minRedacted is the length under which a header value is not looked for in
+// an answer: a value that short is no credential, and replacing it would
+// garble the log.
+const minRedacted = 4
+
+// redactEchoes replaces, in the answer's headers and body, every credential
+// of w that the receiver echoed: its own header values (and the credentials
+// after a scheme word, as in "Bearer <token>") and its signing secrets (whole,
+// and their base64 part after "whsec_"). The log is stored and
+// served: it must not undo the encryption of the secrets at rest.
+func redactEchoes(r *hookd.AttemptResponse, w *hookd.Webhook) {
+	found := func(v string) bool {
+		if len(v) < minRedacted {
+			return false
+		}
+		if strings.Contains(r.Body, v) {
+			return true
+		}
+		for _, hv := range r.Headers {
+			if strings.Contains(hv, v) {
+				return true
+			}
+		}
+		return false
+	}
+	var echoed []string
+	for _, v := range w.Headers {
+		if found(v) {
+			echoed = append(echoed, v)
+		}
+		if _, cred, ok := strings.Cut(v, " "); ok && found(cred) {
+			echoed = append(echoed, cred)
+		}
+	}
+	for _, sec := range w.Secrets {
+		if found(sec.Value) {
+			echoed = append(echoed, sec.Value)
+		}
+		if b64, ok := strings.CutPrefix(sec.Value, signature.SecretPrefix); ok && found(b64) {
+			echoed = append(echoed, b64)
+		}
+	}
+	if len(echoed) == 0 {
+		return
+	}
+	// Longest first, so that a value is replaced whole before a part of it.
+	slices.SortFunc(echoed, func(a, b string) int { return len(b) - len(a) })
+	redact := func(s string) string {
+		for _, v := range echoed {
+			s = strings.ReplaceAll(s, v, Redacted)
+		}
+		return s
+	}
+	r.Body = redact(r.Body)
+	for k, v := range r.Headers {
+		r.Headers[k] = redact(v)
+	}
 }

@@ -248,3 +248,39 @@ func TestSendSignatureHeaders(t *testing.T) {
 		})
 	}
 }
+
+// TestSendRedactsEchoes checks that credentials a receiver echoes back are
+// logged redacted, in the answer's headers and body: the webhook's header
+// values (and the token after "Bearer"), and its signing secrets whole and
+// as the base64 after "whsec_". Values too short to be credentials stay.
+func TestSendRedactsEchoes(t *testing.T) {
+	t.Parallel()
+	b64 := strings.TrimPrefix(testSecret, signature.SecretPrefix)
+	echo := fmt.Sprintf("auth=Bearer t0ken-abc tok=t0ken-abc secret=%s b64=%s plain=plain-secret-2 id=ab", testSecret, b64)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Echo-Authorization", r.Header.Get("Authorization"))
+		w.Header().Set("X-Echo-Id", r.Header.Get("X-Id"))
+		_, _ = w.Write([]byte(echo))
+	}))
+	defer srv.Close()
+	c := testClaim(srv.URL)
+	c.Webhook.Headers = map[string]string{"Authorization": "Bearer t0ken-abc", "X-Id": "ab"}
+	c.Webhook.Signature.Scheme = hookd.SchemeStripe // signs with the secret strings as they are
+	c.Webhook.Secrets = append(c.Webhook.Secrets, hookd.Secret{Value: "plain-secret-2"})
+
+	a, res := testSender(Config{}).send(context.Background(), c, hookd.TriggerScheduled, time.Now())
+
+	if res.Err != nil || a.Response == nil {
+		t.Fatalf("send: %v, %+v", res.Err, a)
+	}
+	const r = Redacted
+	if want := "auth=" + r + " tok=" + r + " secret=" + r + " b64=" + r + " plain=" + r + " id=ab"; a.Response.Body != want {
+		t.Errorf("logged body %q; want %q", a.Response.Body, want)
+	}
+	if got := a.Response.Headers["X-Echo-Authorization"]; got != r {
+		t.Errorf("logged X-Echo-Authorization %q; want %q", got, r)
+	}
+	if got := a.Response.Headers["X-Echo-Id"]; got != "ab" {
+		t.Errorf("logged X-Echo-Id %q; want the short value kept", got)
+	}
+}

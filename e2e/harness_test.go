@@ -127,7 +127,8 @@ type request struct {
 }
 
 // receiver is a webhook endpoint on 127.0.0.1 that records every request.
-// answer decides the status of the n-th request (1-based); nil answers 200.
+// answer decides the status of the n-th request (1-based), or returns 0
+// when it wrote the whole answer itself; nil answers 200.
 type receiver struct {
 	*httptest.Server
 	mu       sync.Mutex
@@ -152,7 +153,9 @@ func newReceiver(t *testing.T, answer func(n int, w http.ResponseWriter, r *http
 		if rc.answer != nil {
 			status = rc.answer(n, w, r)
 		}
-		w.WriteHeader(status)
+		if status != 0 { // 0: answer wrote the answer itself
+			w.WriteHeader(status)
+		}
 	}))
 	t.Cleanup(rc.Close)
 	return rc

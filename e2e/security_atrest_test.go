@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -84,7 +85,18 @@ func TestSecretsAtRestPostgres(t *testing.T) {
 func giveSecrets(t *testing.T, data string, extra ...string) (*process, []string) {
 	t.Helper()
 	ctx := context.Background()
-	rc := newReceiver(t, nil)
+	// The receiver echoes every header it gets, in its answer's headers
+	// and in its body, with its signing secret, as a debugging endpoint
+	// might: the attempt log keeps both, and must keep them without the
+	// credentials.
+	rc := newReceiver(t, func(_ int, w http.ResponseWriter, r *http.Request) int {
+		for k, vs := range r.Header {
+			w.Header()["X-Echo-"+k] = vs
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"headers": r.Header, "my_secret": atRestSecret2})
+		return 0
+	})
 	p := startProcess(t, data, append([]string{"--dev=false", "--allow-http", "--allow-private", "127.0.0.1/32"}, extra...)...)
 	admin := client.New(p.URL, adminKey)
 
@@ -142,7 +154,8 @@ func giveSecrets(t *testing.T, data string, extra ...string) (*process, []string
 	s := &server{URL: p.URL, admin: admin}
 	s.waitDelivery(t, ws.ID, w.ID, pub.Deliveries[0].ID, "succeeded", 10*time.Second)
 
-	clear := []string{atRestSecret1, atRestSecret2, rotated.SigningSecret, w.SigningSecret, atRestHeader1, atRestHeader2, key.Key, adminKey, encryptionKey}
+	clear := []string{atRestSecret1, atRestSecret2, rotated.SigningSecret, w.SigningSecret, atRestHeader1, atRestHeader2,
+		strings.TrimPrefix(atRestHeader1, "Bearer "), key.Key, adminKey, encryptionKey}
 	for _, sec := range []string{atRestSecret1, atRestSecret2, rotated.SigningSecret} {
 		raw, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(sec, "whsec_"))
 		clear = append(clear, strings.TrimPrefix(sec, "whsec_"), string(raw))
