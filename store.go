@@ -82,7 +82,7 @@ type Store interface {
 
 	// ClaimDue leases up to r.Limit due deliveries of active webhooks until
 	// r.LeaseUntil, at most r.PerWebhook per webhook and none for the
-	// webhooks in r.Exclude, spreading the claim over webhooks fairly. A
+	// webhooks in r.Exclude or the workspaces in r.ExcludeWorkspaces, spreading the claim over webhooks fairly. A
 	// leased delivery is not claimed again until its lease runs out.
 	ClaimDue(ctx context.Context, r ClaimRequest) ([]Claim, error)
 	// RecordAttempts writes the outcome of attempts in one transaction:
@@ -150,7 +150,25 @@ type ClaimRequest struct {
 	LeaseUntil time.Time
 	Limit      int
 	PerWebhook int
-	Exclude    []string
+	// Exclude lists webhooks to claim nothing for.
+	Exclude []string
+	// ExcludeWorkspaces lists workspaces to claim nothing for: the
+	// delivery engine leaves out a workspace that holds its share of
+	// claims, so that its backlog never crowds out another's.
+	ExcludeWorkspaces []string
+	// RateWindow, when not zero, bounds what a webhook with a RateLimit
+	// gets: what its rate allows in RateWindow, at least one. Claims that
+	// would wait longer for their turn hold room that others can use.
+	RateWindow time.Duration
+}
+
+// RateAllows is how many requests rate (per second) allows in window:
+// at least one, and no bound (the largest int) when window is zero.
+func RateAllows(rate float64, window time.Duration) int {
+	if window <= 0 {
+		return int(^uint(0) >> 1)
+	}
+	return max(1, int(rate*window.Seconds()))
 }
 
 // Claim is a leased delivery with what is needed to send it.

@@ -20,10 +20,11 @@ import (
 // clears leases at start: a process that dies keeps its leases until they
 // run out, then any process takes the deliveries.
 const (
-	// sqlDueWebhooks lists the active webhooks, but those excluded, that
+	// sqlDueWebhooks lists the active webhooks, but those excluded ($2) or
+	// of excluded workspaces ($3), that
 	// have a claimable delivery, with one probe of deliveries_due each.
 	sqlDueWebhooks = `SELECT w.id, w.rate_limit, w.timeout_seconds FROM webhooks AS w
-		WHERE w.status = 'active' AND w.id <> ALL($2::text[]) AND EXISTS (
+		WHERE w.status = 'active' AND w.id <> ALL($2::text[]) AND w.workspace_id <> ALL($3::text[]) AND EXISTS (
 			SELECT 1 FROM deliveries AS d
 			WHERE d.webhook_id = w.id AND d.status = 'pending' AND d.next_attempt_at <= $1
 				AND (d.lease_expires_at IS NULL OR d.lease_expires_at <= $1))
@@ -79,7 +80,8 @@ func (h *dueHook) limited() bool { return h.rate != nil && *h.rate > 0 }
 
 // ClaimDue leases up to r.Limit due deliveries of active webhooks until
 // r.LeaseUntil, at most r.PerWebhook per webhook (0: up to r.Limit) and none
-// for the webhooks in r.Exclude. A delivery is due when it is pending, its
+// for the webhooks in r.Exclude or the workspaces in r.ExcludeWorkspaces,
+// and no more to a rate-limited webhook than r.RateWindow allows. A delivery is due when it is pending, its
 // next attempt is at or before r.Now and it is not leased (its lease ended
 // at or before r.Now). Rows that another process is claiming at that
 // moment are skipped, not waited for.
@@ -107,21 +109,24 @@ func (s *Store) ClaimDue(ctx context.Context, r hookd.ClaimRequest) ([]hookd.Cla
 		per = r.Limit
 	}
 	now, leaseUntil := roundTime(r.Now), roundTime(r.LeaseUntil)
-	exclude := r.Exclude
+	exclude, excludeWS := r.Exclude, r.ExcludeWorkspaces
 	if exclude == nil {
 		exclude = []string{}
+	}
+	if excludeWS == nil {
+		excludeWS = []string{}
 	}
 	turn := s.claimTurn.Add(1) - 1
 	var out []hookd.Claim
 	err := s.write(ctx, "claim deliveries", func(ctx context.Context, tx pgx.Tx) error {
 		out = nil
-		hooks, err := dueWebhooks(ctx, tx, now, exclude)
+		hooks, err := dueWebhooks(ctx, tx, now, exclude, excludeWS)
 		if err != nil || len(hooks) == 0 {
 			return err
 		}
 		start := int(turn % uint64(len(hooks)))
 		hooks = slices.Concat(hooks[start:], hooks[:start])
-		if err := reserveSlots(ctx, tx, hooks, now, leaseUntil); err != nil {
+		if err := reserveSlots(ctx, tx, hooks, now, leaseUntil, r.RateWindow); err != nil {
 			return err
 		}
 		c := claimer{tx: tx, now: now, leaseUntil: leaseUntil, instance: s.instance}
@@ -165,9 +170,9 @@ func (s *Store) ClaimDue(ctx context.Context, r hookd.ClaimRequest) ([]hookd.Cla
 }
 
 // dueWebhooks returns the active webhooks that have claimable deliveries,
-// in id order, without those excluded.
-func dueWebhooks(ctx context.Context, tx pgx.Tx, now time.Time, exclude []string) ([]*dueHook, error) {
-	rows, err := tx.Query(ctx, sqlDueWebhooks, now, exclude)
+// in id order, without those excluded by id or by workspace.
+func dueWebhooks(ctx context.Context, tx pgx.Tx, now time.Time, exclude, excludeWS []string) ([]*dueHook, error) {
+	rows, err := tx.Query(ctx, sqlDueWebhooks, now, exclude, excludeWS)
 	if err != nil {
 		return nil, err
 	}
@@ -183,8 +188,9 @@ func dueWebhooks(ctx context.Context, tx pgx.Tx, now time.Time, exclude []string
 // reserveSlots locks the send slot rows of the rate-limited webhooks of
 // hooks and sets how many deliveries each may take: as many slots,
 // 1/RateLimit apart from the first free one, as start early enough to end
-// (after the webhook's timeout) before the lease does.
-func reserveSlots(ctx context.Context, tx pgx.Tx, hooks []*dueHook, now, leaseUntil time.Time) error {
+// (after the webhook's timeout) before the lease does, and no more than
+// window allows (hookd.RateAllows).
+func reserveSlots(ctx context.Context, tx pgx.Tx, hooks []*dueHook, now, leaseUntil time.Time, window time.Duration) error {
 	byID := map[string]*dueHook{}
 	var ids []string
 	for _, h := range hooks {
@@ -237,6 +243,7 @@ func reserveSlots(ctx context.Context, tx pgx.Tx, hooks []*dueHook, now, leaseUn
 		default:
 			h.allowed = int(last.Sub(h.start)/h.gap) + 1
 		}
+		h.allowed = min(h.allowed, hookd.RateAllows(*h.rate, window))
 	}
 	return nil
 }

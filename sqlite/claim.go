@@ -18,10 +18,10 @@ import (
 // step over and the number of active webhooks, not the backlog. Leases are
 // kept in memory (leaseTable), so a claim writes nothing.
 const (
-	// sqlDueWebhooks lists the active webhooks with their workspace and
-	// cursor, and whether each has a delivery row due, with one probe of
+	// sqlDueWebhooks lists the active webhooks with their workspace,
+	// cursor and rate limit, and whether each has a delivery row due, with one probe of
 	// deliveries_due each.
-	sqlDueWebhooks = `SELECT w.id, w.workspace_id, w.cursor, EXISTS (
+	sqlDueWebhooks = `SELECT w.id, w.workspace_id, w.cursor, w.rate_limit, EXISTS (
 			SELECT 1 FROM deliveries AS d INDEXED BY deliveries_due
 			WHERE d.webhook_id = w.id AND d.status = 'pending' AND d.next_attempt_at <= ?)
 		FROM webhooks AS w INDEXED BY webhooks_active
@@ -99,7 +99,8 @@ var sqlClaimDue = `SELECT d.` + strings.Join(deliveryColumnList, ", d.") + `, e.
 
 // ClaimDue leases up to r.Limit due deliveries of active webhooks until
 // r.LeaseUntil, at most r.PerWebhook per webhook (0: up to r.Limit) and none
-// for the webhooks in r.Exclude. A delivery is due when it is pending, its
+// for the webhooks in r.Exclude or the workspaces in r.ExcludeWorkspaces,
+// and no more to a rate-limited webhook than r.RateWindow allows. A delivery is due when it is pending, its
 // next attempt is at or before r.Now and it is not leased (its lease ended
 // at or before r.Now).
 //
@@ -119,10 +120,15 @@ func (s *Store) ClaimDue(ctx context.Context, r hookd.ClaimRequest) ([]hookd.Cla
 	if per <= 0 || per > r.Limit {
 		per = r.Limit
 	}
+	// Webhook and workspace ids never collide (their prefixes differ):
+	// one set holds both.
 	var exclude map[string]bool
-	if len(r.Exclude) > 0 {
-		exclude = make(map[string]bool, len(r.Exclude))
+	if n := len(r.Exclude) + len(r.ExcludeWorkspaces); n > 0 {
+		exclude = make(map[string]bool, n)
 		for _, id := range r.Exclude {
+			exclude[id] = true
+		}
+		for _, id := range r.ExcludeWorkspaces {
 			exclude[id] = true
 		}
 	}
@@ -152,12 +158,17 @@ func (s *Store) ClaimDue(ctx context.Context, r hookd.ClaimRequest) ([]hookd.Cla
 		// copied as it grows.
 		c.claims = make([]hookd.Claim, 0, min(r.Limit, per*len(ids)))
 		got := make([]int, len(ids))
+		most := make([]int, len(ids)) // per, or less under a rate limit
 		remaining := r.Limit
 		for i, id := range ids {
-			if remaining == 0 {
-				break
+			most[i] = per
+			if id.rate.Valid && id.rate.Float64 > 0 {
+				most[i] = min(per, hookd.RateAllows(id.rate.Float64, r.RateWindow))
 			}
-			n, err := c.claim(id, min(share, remaining))
+			if remaining == 0 {
+				continue
+			}
+			n, err := c.claim(id, min(share, most[i], remaining))
 			if err != nil {
 				return err
 			}
@@ -168,10 +179,10 @@ func (s *Store) ClaimDue(ctx context.Context, r hookd.ClaimRequest) ([]hookd.Cla
 			if remaining == 0 || share == per {
 				break
 			}
-			if got[i] < share {
-				continue // it had no more due
+			if got[i] < min(share, most[i]) || got[i] >= most[i] {
+				continue // it had no more due, or has its fill
 			}
-			n, err := c.claim(id, min(per-got[i], remaining))
+			n, err := c.claim(id, min(most[i]-got[i], remaining))
 			if err != nil {
 				return err
 			}
@@ -209,11 +220,13 @@ type claimer struct {
 type dueHook struct {
 	id, workspaceID string
 	cursor          int64
-	due             bool // it has a delivery row due
+	rate            sql.NullFloat64 // requests per second; null: no limit
+	due             bool            // it has a delivery row due
 }
 
 // dueWebhooks returns the active webhooks that have due delivery rows or
-// may have queued deliveries, in id order, without those excluded.
+// may have queued deliveries, in id order, without those excluded by id or
+// by workspace.
 func (c *claimer) dueWebhooks(exclude map[string]bool) ([]dueHook, error) {
 	rows, err := c.tx.StmtContext(c.ctx, c.s.claimStmts.dueWebhooks).QueryContext(c.ctx, c.now)
 	if err != nil {
@@ -223,10 +236,10 @@ func (c *claimer) dueWebhooks(exclude map[string]bool) ([]dueHook, error) {
 	var hooks []dueHook
 	for rows.Next() {
 		var h dueHook
-		if err := rows.Scan(&h.id, &h.workspaceID, &h.cursor, &h.due); err != nil {
+		if err := rows.Scan(&h.id, &h.workspaceID, &h.cursor, &h.rate, &h.due); err != nil {
 			return nil, err
 		}
-		if !exclude[h.id] && (c.s.queue.mayHave(h.id, h.workspaceID, h.cursor) || h.due) {
+		if !exclude[h.id] && !exclude[h.workspaceID] && (c.s.queue.mayHave(h.id, h.workspaceID, h.cursor) || h.due) {
 			hooks = append(hooks, h)
 		}
 	}

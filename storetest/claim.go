@@ -111,6 +111,55 @@ func testClaimLimits(t *testing.T, f *fixture) {
 	}
 }
 
+// testClaimExcludesWorkspaces checks that a claim leaves out the
+// deliveries of the workspaces it excludes, and only those.
+func testClaimExcludesWorkspaces(t *testing.T, f *fixture) {
+	wsA, wsB := f.workspace(), f.workspace()
+	a := f.webhook(wsA.ID, "a", nil)
+	b := f.webhook(wsB.ID, "b", nil)
+	for range 3 {
+		f.publish(wsA.ID, "ticket.created", nil, t0)
+		f.publish(wsB.ID, "ticket.created", nil, t0)
+	}
+	claim := func(excludeWS ...string) map[string]int {
+		claims, err := f.s.ClaimDue(f.ctx, hookd.ClaimRequest{Now: t0, LeaseUntil: at(time.Hour), Limit: 10, PerWebhook: 10,
+			ExcludeWorkspaces: excludeWS})
+		if err != nil {
+			t.Fatalf("ClaimDue: %v", err)
+		}
+		return countByWebhook(claims)
+	}
+	if n := claim(wsA.ID); n[a.ID] != 0 || n[b.ID] != 3 {
+		t.Fatalf("excluding workspace A: got %d of A, %d of B; want 0, 3", n[a.ID], n[b.ID])
+	}
+	if n := claim(wsB.ID); n[a.ID] != 3 || n[b.ID] != 0 {
+		t.Fatalf("excluding workspace B: got %d of A, %d of B; want 3, 0 (B's are leased)", n[a.ID], n[b.ID])
+	}
+}
+
+// testClaimRateWindow checks that a rate-limited webhook gets no more than
+// its rate allows in the claim's RateWindow (at least one), while a webhook
+// without a limit beside it gets its full share.
+func testClaimRateWindow(t *testing.T, f *fixture) {
+	ws := f.workspace()
+	slow, fast := 2.0, 0.1
+	limited := f.webhook(ws.ID, "two a second", func(w *hookd.Webhook) { w.RateLimit = &slow })
+	slower := f.webhook(ws.ID, "one in ten seconds", func(w *hookd.Webhook) { w.RateLimit = &fast })
+	free := f.webhook(ws.ID, "no limit", nil)
+	for range 6 {
+		f.publish(ws.ID, "ticket.created", nil, t0)
+	}
+	claims, err := f.s.ClaimDue(f.ctx, hookd.ClaimRequest{Now: t0, LeaseUntil: at(time.Hour), Limit: 30, PerWebhook: 10,
+		RateWindow: time.Second})
+	if err != nil {
+		t.Fatalf("ClaimDue: %v", err)
+	}
+	n := countByWebhook(claims)
+	if n[limited.ID] != 2 || n[slower.ID] != 1 || n[free.ID] != 6 {
+		t.Fatalf("claimed %d at 2/s, %d at 0.1/s, %d without a limit; want 2, 1 and 6", n[limited.ID], n[slower.ID], n[free.ID])
+	}
+}
+
 func testClaimSkipsDisabled(t *testing.T, f *fixture) {
 	ws := f.workspace()
 	a := f.webhook(ws.ID, "a", nil)

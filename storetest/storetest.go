@@ -49,6 +49,8 @@ func Exercise(t *testing.T, newStore func(t *testing.T) hookd.Store) {
 		{"Events", testEvents},
 		{"ClaimDue", testClaimDue},
 		{"ClaimLimits", testClaimLimits},
+		{"ClaimExcludesWorkspaces", testClaimExcludesWorkspaces},
+		{"ClaimRateWindow", testClaimRateWindow},
 		{"ClaimSkipsDisabled", testClaimSkipsDisabled},
 		{"ClaimFairness", testClaimFairness},
 		{"ClaimRoundRobin", testClaimRoundRobin},
