@@ -62,6 +62,9 @@ func TestRunTiny(t *testing.T) {
 	if rep.Latency.Missing != 0 {
 		t.Errorf("latency: %d deliveries missing", rep.Latency.Missing)
 	}
+	if o := rep.Isolation.OtherWorkspace; o == nil || o.Deliveries == 0 || o.Missing != 0 || o.P99ms <= 0 {
+		t.Errorf("isolation, another workspace: %+v; want every delivery, with latencies", o)
+	}
 	if rep.SignaturesInvalid != 0 {
 		t.Errorf("%d signatures did not verify", rep.SignaturesInvalid)
 	}

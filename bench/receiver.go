@@ -43,9 +43,10 @@ type route struct {
 	hang   bool   // never answer: wait until the caller gives up
 	gate   chan struct{}
 
-	count atomic.Int64
-	first atomic.Int64 // arrival of the first request, Unix ns
-	last  atomic.Int64 // arrival of the latest request, Unix ns
+	count   atomic.Int64 // requests answered
+	hanging atomic.Int64 // requests held unanswered now (hang)
+	first   atomic.Int64 // arrival of the first request, Unix ns
+	last    atomic.Int64 // arrival of the latest request, Unix ns
 
 	// arrivals, when set, keeps each request's event id and arrival time.
 	arrMu    sync.Mutex
@@ -94,6 +95,8 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	if rt.hang {
+		rt.hanging.Add(1)
+		defer rt.hanging.Add(-1)
 		select {
 		case <-req.Context().Done():
 		case <-r.closed:

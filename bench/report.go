@@ -40,6 +40,11 @@ func WriteTable(w io.Writer, rep Report) error {
 	if i := rep.Isolation; i != nil {
 		fmt.Fprintf(tw, "isolation, healthy webhooks' rate\t%s deliveries/s\t%.0f%% of all-healthy %s/s; %d of %d webhooks hang\t\n",
 			num(i.PerSecond), 100*i.Ratio, num(i.Reference), i.Hanging, i.Hanging+i.Healthy)
+		if o := i.OtherWorkspace; o != nil {
+			fmt.Fprintf(tw, "  another workspace's latency\tp50 %.1f ms\tbeside a workspace with %d dead and %d throttled webhooks; %d events/s, %d deliveries, %d missing\t\n",
+				o.P50ms, o.DeadWebhooks, o.ThrottledWebhooks, o.OfferedPerSecond, o.Deliveries, o.Missing)
+			fmt.Fprintf(tw, "\tp99 %.1f ms\t\t\n", o.P99ms)
+		}
 	}
 	if m := rep.Memory; m != nil {
 		fmt.Fprintf(tw, "memory, peak RSS (VmHWM)\t%s\twith %d deliveries pending; %s RSS once loaded, %s max while draining\t\n",

@@ -104,6 +104,18 @@ type Isolation struct {
 	// Reference is the end-to-end rate with every webhook healthy.
 	Reference float64 `json:"all_healthy_per_second"`
 	Ratio     float64 `json:"ratio"`
+	// OtherWorkspace is the latency of another workspace's webhook beside
+	// a workspace whose webhooks are dead or throttled.
+	OtherWorkspace *OtherWorkspace `json:"other_workspace,omitempty"`
+}
+
+// OtherWorkspace is the publish-to-arrival latency of workspace B's one
+// healthy webhook while workspace A's dead and throttled webhooks have a
+// backlog.
+type OtherWorkspace struct {
+	DeadWebhooks      int `json:"dead_webhooks"`
+	ThrottledWebhooks int `json:"throttled_webhooks"`
+	Latency
 }
 
 // Memory is the process's memory with a large backlog, and the drain rate
@@ -235,11 +247,12 @@ func (r *runner) ceiling(ctx context.Context, rep *Report) error {
 
 // hookSpec says how to set up one webhook of a fixture.
 type hookSpec struct {
-	hang     bool
-	gate     chan struct{}
-	arrivals bool
-	timeout  int
-	retry    []string
+	hang      bool
+	gate      chan struct{}
+	arrivals  bool
+	timeout   int
+	retry     []string
+	rateLimit *float64
 }
 
 // fixture is a hookd process with a workspace and webhooks on the receiver.
@@ -254,22 +267,29 @@ func (r *runner) setup(ctx context.Context, specs []hookSpec) (*fixture, error) 
 	if err != nil {
 		return nil, err
 	}
-	f := &fixture{srv: srv}
-	fail := func(err error) (*fixture, error) {
-		srv.stop()
-		return nil, err
-	}
-	ws, err := srv.api.CreateWorkspace(ctx, client.WorkspaceInput{Name: "bench"})
-	if err != nil {
-		return fail(fmt.Errorf("create workspace: %w", err))
-	}
-	f.ws = ws.ID
 	if _, err := srv.api.CreateEventType(ctx, eventType, "hookd bench", r.payload); err != nil {
 		var p *client.Problem
 		if !errors.As(err, &p) || p.Status != http.StatusConflict { // PostgreSQL keeps the catalogue
-			return fail(fmt.Errorf("create event type: %w", err))
+			srv.stop()
+			return nil, fmt.Errorf("create event type: %w", err)
 		}
 	}
+	f, err := r.addWorkspace(ctx, srv, specs)
+	if err != nil {
+		srv.stop()
+		return nil, err
+	}
+	return f, nil
+}
+
+// addWorkspace makes a workspace with webhooks on the receiver in the
+// process of srv, and returns it as a fixture of that process.
+func (r *runner) addWorkspace(ctx context.Context, srv *server, specs []hookSpec) (*fixture, error) {
+	ws, err := srv.api.CreateWorkspace(ctx, client.WorkspaceInput{Name: "bench"})
+	if err != nil {
+		return nil, fmt.Errorf("create workspace: %w", err)
+	}
+	f := &fixture{srv: srv, ws: ws.ID}
 	for i, sp := range specs {
 		rt := r.rcv.newRoute()
 		rt.hang, rt.gate = sp.hang, sp.gate
@@ -277,10 +297,10 @@ func (r *runner) setup(ctx context.Context, specs []hookSpec) (*fixture, error) 
 			rt.arrivals = map[string]time.Time{}
 		}
 		in := client.WebhookInput{Name: fmt.Sprintf("bench-%d", i), URL: r.rcv.url(rt), Events: []string{"*"},
-			TimeoutSeconds: sp.timeout, RetrySchedule: sp.retry}
+			TimeoutSeconds: sp.timeout, RetrySchedule: sp.retry, RateLimit: sp.rateLimit}
 		w, err := srv.api.CreateWebhook(ctx, f.ws, in)
 		if err != nil {
-			return fail(fmt.Errorf("create webhook: %w", err))
+			return nil, fmt.Errorf("create webhook: %w", err)
 		}
 		rt.secret = w.SigningSecret
 		f.routes = append(f.routes, rt)
@@ -458,9 +478,21 @@ func (r *runner) latency(ctx context.Context, rep *Report) error {
 		return err
 	}
 	defer f.stop(r.cfg)
+	l, err := r.measureLatency(ctx, f, r.cfg.Rate, r.cfg.Duration)
+	if l != nil {
+		rep.Latency = l
+		r.cfg.Log("latency: p50 %.1fms p99 %.1fms max %.1fms", l.P50ms, l.P99ms, l.Maxms)
+	}
+	return err
+}
+
+// measureLatency publishes single events to f at rate a second for d and
+// measures each delivery's time from the publish's answer to its arrival.
+// The routes of f must record arrivals.
+func (r *runner) measureLatency(ctx context.Context, f *fixture, rate int, d time.Duration) (*Latency, error) {
 	body := []byte(`{"type":"` + eventType + `","payload":` + string(r.payload) + `}`)
-	total := int(float64(r.cfg.Rate) * r.cfg.Duration.Seconds())
-	interval := time.Second / time.Duration(r.cfg.Rate)
+	total := int(float64(rate) * d.Seconds())
+	interval := time.Second / time.Duration(rate)
 	var (
 		mu       sync.Mutex
 		accepted = make(map[string]time.Time, total)
@@ -496,7 +528,7 @@ func (r *runner) latency(ctx context.Context, rep *Report) error {
 	wg.Wait()
 	acceptedRate := float64(len(accepted)) / time.Since(start).Seconds()
 	if fails.Load() > 0 {
-		return fmt.Errorf("%d of %d publishes failed", fails.Load(), total)
+		return nil, fmt.Errorf("%d of %d publishes failed", fails.Load(), total)
 	}
 	want := int64(len(accepted) * len(f.routes))
 	_, _, waitErr := waitCount(ctx, f.routes, want, 30*time.Second)
@@ -516,17 +548,15 @@ func (r *runner) latency(ctx context.Context, rep *Report) error {
 		rt.arrMu.Unlock()
 	}
 	if len(lat) == 0 {
-		return fmt.Errorf("no delivery arrived: %v", waitErr)
+		return nil, fmt.Errorf("no delivery arrived: %v", waitErr)
 	}
 	slices.Sort(lat)
 	pct := func(p float64) float64 {
 		i := min(len(lat)-1, int(p*float64(len(lat))))
 		return float64(lat[i]) / float64(time.Millisecond)
 	}
-	rep.Latency = &Latency{OfferedPerSecond: r.cfg.Rate, AcceptedPerSecond: acceptedRate, Webhooks: len(f.routes),
-		Deliveries: len(lat), Missing: missing, P50ms: pct(0.50), P99ms: pct(0.99), Maxms: pct(1)}
-	r.cfg.Log("latency: p50 %.1fms p99 %.1fms max %.1fms", rep.Latency.P50ms, rep.Latency.P99ms, rep.Latency.Maxms)
-	return waitErr
+	return &Latency{OfferedPerSecond: rate, AcceptedPerSecond: acceptedRate, Webhooks: len(f.routes),
+		Deliveries: len(lat), Missing: missing, P50ms: pct(0.50), P99ms: pct(0.99), Maxms: pct(1)}, waitErr
 }
 
 // hangTimeout is the timeout of the webhooks that never answer.
@@ -563,7 +593,58 @@ func (r *runner) isolation(ctx context.Context, rep *Report) error {
 	iso.Ratio = iso.PerSecond / iso.Reference
 	rep.Isolation = iso
 	r.cfg.Log("isolation: healthy %.0f/s (%.0f%% of all-healthy)", iso.PerSecond, 100*iso.Ratio)
-	return nil
+	return r.otherWorkspace(ctx, iso)
+}
+
+// The other-workspace part of the isolation phase: how many of workspace
+// A's webhooks never answer, how many are rate-limited (to a request every
+// ten seconds), how many events A publishes to them, and the rate at which
+// workspace B publishes to its one healthy webhook.
+const (
+	badHooks      = 100
+	badEvents     = 100
+	otherRate     = 10
+	throttledRate = 0.1
+)
+
+// otherWorkspace measures the latency of workspace B's healthy webhook
+// while workspace A's dead and throttled webhooks have every delivery of
+// badEvents events to send: with the engine shared fairly across
+// workspaces, B's deliveries start at once.
+func (r *runner) otherWorkspace(ctx context.Context, iso *Isolation) error {
+	limit := throttledRate
+	bad := append(specs(badHooks, hookSpec{hang: true, timeout: hangTimeout, retry: []string{"1s", "1s", "1s"}}),
+		specs(badHooks, hookSpec{rateLimit: &limit})...)
+	a, err := r.setup(ctx, bad)
+	if err != nil {
+		return err
+	}
+	defer a.stop(r.cfg)
+	b, err := r.addWorkspace(ctx, a.srv, []hookSpec{{arrivals: true}})
+	if err != nil {
+		return err
+	}
+	if _, err := r.publishBatches(ctx, a, badEvents); err != nil {
+		return err
+	}
+	// A's dead webhooks take every worker before B publishes.
+	held := func() (n int64) {
+		for _, rt := range a.routes[:badHooks] {
+			n += rt.hanging.Load()
+		}
+		return n
+	}
+	for deadline := time.Now().Add(30 * time.Second); held() < int64(r.cfg.Concurrency); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("workspace A's dead webhooks hold %d requests; want %d", held(), r.cfg.Concurrency)
+		}
+	}
+	l, err := r.measureLatency(ctx, b, otherRate, r.cfg.Duration)
+	if l != nil {
+		iso.OtherWorkspace = &OtherWorkspace{DeadWebhooks: badHooks, ThrottledWebhooks: badHooks, Latency: *l}
+		r.cfg.Log("isolation: another workspace's p50 %.1fms p99 %.1fms", l.P50ms, l.P99ms)
+	}
+	return err
 }
 
 func (r *runner) memory(ctx context.Context, rep *Report) error {

@@ -25,12 +25,14 @@ type Config struct {
 	// math/rand/v2's Float64.
 	Rand func() float64
 	// Workers is the number of attempts in flight at once, over all
-	// webhooks. Defaults to 256.
+	// webhooks, while every workspace keeps to its share of them; a
+	// workspace or webhook under its share may start attempts beyond it, up
+	// to twice Workers, when others' slow endpoints hold the rest (see
+	// share.go). Defaults to 256.
 	Workers int
 	// PerWebhook caps the attempts in flight to one webhook. Defaults to 32,
-	// and is at most Workers/2, so that one slow endpoint never takes the
-	// whole pool. It is this engine's cap: processes that share a store
-	// each have their own.
+	// and is at most Workers/2. It is this engine's cap: processes that
+	// share a store each have their own.
 	PerWebhook int
 	// ClaimBatch is the most deliveries claimed in one query. Defaults to 512.
 	ClaimBatch int
@@ -121,33 +123,31 @@ type Engine struct {
 	sender *sender
 
 	wake    chan struct{} // Notify: new work may be due
-	freed   chan struct{} // a worker finished: capacity came back
-	work    chan *hookd.Claim
+	freed   chan struct{} // an attempt finished: there may be room to claim
 	records chan hookd.AttemptRecord
 
-	mu       sync.Mutex
-	hooks    map[string]*hookState
-	held     int        // claims held: queued, waiting for a worker, or in flight
-	retries  retryTimes // when the retries this engine scheduled are due
-	stopping bool
+	// The engine's share-out (share.go), guarded by mu.
+	mu        sync.Mutex
+	spaces    map[string]*space // the workspaces that hold claims
+	spaceList []*space          // the same, in the order they take turns
+	spaceTurn int               // the workspace whose turn it is to start one
+	hooks     map[string]*hook  // the webhooks that hold claims
+	held      int               // claims held: queued, parked or in flight
+	inflight  int               // attempts in flight
+	retries   retryTimes        // when the retries this engine scheduled are due
+	back      []string          // deliveries of attempts abandoned by Stop
+	stopping  bool
 
 	claimCtx    context.Context // ends to stop claiming
 	stopClaim   context.CancelFunc
 	sendCtx     context.Context // ends to abandon attempts in flight
 	abandon     context.CancelFunc
 	claimerDone chan struct{}
-	workersDone sync.WaitGroup
+	running     sync.WaitGroup // attempts in flight
 	recorderEnd chan struct{}
 	giveUp      chan struct{} // closed by Stop past its deadline: the recorder stops retrying
 	startOnce   sync.Once
 	stopOnce    sync.Once
-}
-
-// hookState is one webhook's share of the engine.
-type hookState struct {
-	inflight int
-	queue    []*hookd.Claim // claimed, waiting for a slot under PerWebhook
-	nextSend time.Time      // rate limit: when the next request may start
 }
 
 // New returns an engine for cfg, or an error naming a field that cannot be
@@ -162,9 +162,9 @@ func New(cfg Config) (*Engine, error) {
 		sender:      newSender(&cfg),
 		wake:        make(chan struct{}, 1),
 		freed:       make(chan struct{}, 1),
-		work:        make(chan *hookd.Claim, 2*cfg.Workers+cfg.ClaimBatch),
 		records:     make(chan hookd.AttemptRecord, cfg.Workers),
-		hooks:       map[string]*hookState{},
+		spaces:      map[string]*space{},
+		hooks:       map[string]*hook{},
 		claimerDone: make(chan struct{}),
 		recorderEnd: make(chan struct{}),
 		giveUp:      make(chan struct{}),
@@ -183,10 +183,6 @@ func (e *Engine) Start(ctx context.Context) error {
 		e.claimCtx, e.stopClaim = context.WithCancel(ctx)
 		e.sendCtx, e.abandon = context.WithCancel(context.WithoutCancel(ctx))
 		go e.recordLoop()
-		for range e.cfg.Workers {
-			e.workersDone.Add(1)
-			go e.workLoop()
-		}
 		e.subscribeDue()
 		go e.claimLoop()
 	})
@@ -206,25 +202,28 @@ func (e *Engine) Stop(ctx context.Context) {
 		e.stopClaim()
 		<-e.claimerDone
 		e.mu.Lock()
-		e.stopping = true
+		e.stopping = true // nothing starts any more
 		var back []string
-		for _, st := range e.hooks {
-			for _, c := range st.queue {
+		for _, h := range e.hooks {
+			for _, c := range h.queue {
 				back = append(back, c.Delivery.ID)
 			}
-			e.held -= len(st.queue)
-			st.queue = nil
+			h.space.held -= len(h.queue)
+			e.held -= len(h.queue)
+			h.queue = nil
 		}
 		e.mu.Unlock()
-		close(e.work) // workers drain what is queued, handing it back
 		done := make(chan struct{})
-		go func() { e.workersDone.Wait(); close(done) }()
+		go func() { e.running.Wait(); close(done) }()
 		select {
 		case <-done:
 		case <-ctx.Done():
 			e.abandon()
 			<-done
 		}
+		e.mu.Lock()
+		back = append(back, e.back...)
+		e.mu.Unlock()
 		close(e.records)
 		select {
 		case <-e.recorderEnd:
@@ -281,44 +280,46 @@ func (e *Engine) release(ids []string) {
 func (e *Engine) claimLoop() {
 	defer close(e.claimerDone)
 	ctx := e.claimCtx
+	// newcomers is true when work may have become due (a wake, a timer):
+	// an engine with little room then claims for the workspaces that hold
+	// little, at most every newcomerGap.
+	newcomers := true
+	var lastNewcomers time.Time
 	for ctx.Err() == nil {
-		e.mu.Lock()
-		room := e.cfg.Workers*2 - e.held
-		var exclude []string
-		for id, st := range e.hooks {
-			// A webhook is claimed for again once less than half a cap's
-			// worth waits behind its cap: each claim then brings a batch,
-			// not one delivery per freed slot.
-			if st.inflight+len(st.queue) >= e.cfg.PerWebhook+e.cfg.PerWebhook/2 {
-				exclude = append(exclude, id)
+		now := e.cfg.Now()
+		early := now.Sub(lastNewcomers) < newcomerGap
+		r := e.claimRequest(newcomers && !early)
+		if r.Limit <= 0 {
+			wait := e.cfg.PollInterval
+			if newcomers && early {
+				wait = newcomerGap - now.Sub(lastNewcomers)
 			}
-		}
-		e.mu.Unlock()
-		if room < min(e.cfg.ClaimBatch/4, e.cfg.Workers) {
-			e.waitFor(ctx, e.freed, e.cfg.PollInterval)
+			newcomers = e.waitFor(ctx, e.freed, wait) || newcomers
 			continue
 		}
-		now := e.cfg.Now()
-		claims, err := e.cfg.Store.ClaimDue(ctx, hookd.ClaimRequest{
-			Now: now, LeaseUntil: now.Add(e.cfg.Lease),
-			Limit: min(room, e.cfg.ClaimBatch), PerWebhook: e.cfg.PerWebhook, Exclude: exclude,
-		})
+		if newcomers {
+			newcomers, lastNewcomers = false, now
+		}
+		r.Now, r.LeaseUntil = now, now.Add(e.cfg.Lease)
+		claims, err := e.cfg.Store.ClaimDue(ctx, r)
 		if err != nil {
 			if ctx.Err() == nil {
 				e.cfg.Logger.Error("claim deliveries", "err", err)
 				e.waitFor(ctx, nil, e.cfg.PollInterval)
+				newcomers = true
 			}
 			continue
 		}
 		e.dispatch(claims)
 		if len(claims) == 0 {
-			// With webhooks left out at their cap, a freed slot makes one
-			// claimable again: wait for that, not for the poll interval.
+			// With webhooks or workspaces left out at their share, a
+			// finished attempt may make one claimable again: wait for
+			// that too, not only for new work.
 			ch := e.wake
-			if len(exclude) > 0 {
+			if len(r.Exclude)+len(r.ExcludeWorkspaces) > 0 {
 				ch = e.freed
 			}
-			e.waitFor(ctx, ch, e.idleWait(now))
+			newcomers = e.waitFor(ctx, ch, e.idleWait(now))
 		}
 	}
 }
@@ -336,123 +337,21 @@ func (e *Engine) idleWait(now time.Time) time.Duration {
 	return wait
 }
 
-func (e *Engine) waitFor(ctx context.Context, ch <-chan struct{}, d time.Duration) {
+// waitFor waits until ctx ends, ch or a wake (Notify) comes, or d passes.
+// It reports whether work may have become due: a wake, or d passed.
+func (e *Engine) waitFor(ctx context.Context, ch <-chan struct{}, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
 	case <-ch:
+		return ch == e.wake
 	case <-t.C:
+		return true
 	case <-e.wake:
+		return true
 	}
-}
-
-// dispatch queues claims per webhook and starts those under their cap.
-func (e *Engine) dispatch(claims []hookd.Claim) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	for i := range claims {
-		c := &claims[i]
-		st := e.hooks[c.Delivery.WebhookID]
-		if st == nil {
-			st = &hookState{}
-			e.hooks[c.Delivery.WebhookID] = st
-		}
-		st.queue = append(st.queue, c)
-		e.held++
-		e.startLocked(st)
-	}
-}
-
-// startLocked hands queued claims of st to the workers while st is under
-// its cap. The work channel has room for every held claim, so it never
-// blocks.
-func (e *Engine) startLocked(st *hookState) {
-	for st.inflight < e.cfg.PerWebhook && len(st.queue) > 0 {
-		c := st.queue[0]
-		st.queue[0] = nil
-		st.queue = st.queue[1:]
-		st.inflight++
-		e.work <- c
-	}
-}
-
-func (e *Engine) workLoop() {
-	defer e.workersDone.Done()
-	var back []string
-	for c := range e.work {
-		e.mu.Lock()
-		stopping := e.stopping
-		e.mu.Unlock()
-		if stopping {
-			back = append(back, c.Delivery.ID)
-			e.finish(c)
-			continue
-		}
-		e.waitRate(c)
-		rec, ok := e.attempt(e.sendCtx, c, hookd.TriggerScheduled)
-		if ok {
-			e.records <- rec
-		} else {
-			back = append(back, c.Delivery.ID)
-		}
-		e.finish(c)
-	}
-	e.release(back)
-}
-
-// waitRate holds an attempt back until the webhook's rate limit allows it:
-// until the send slot the store reserved for the claim, when it did, or
-// else by this engine's own spacing of the webhook's requests.
-func (e *Engine) waitRate(c *hookd.Claim) {
-	var d time.Duration
-	switch {
-	case !c.NotBefore.IsZero():
-		// The store reserved this send slot for every process that shares
-		// it (hookd.Claim.NotBefore).
-		d = c.NotBefore.Sub(e.cfg.Now())
-	case c.Webhook.RateLimit == nil:
-		return
-	default:
-		gap := time.Duration(float64(time.Second) / *c.Webhook.RateLimit)
-		e.mu.Lock()
-		st := e.hooks[c.Delivery.WebhookID]
-		now := time.Now()
-		at := now
-		if st.nextSend.After(now) {
-			at = st.nextSend
-		}
-		st.nextSend = at.Add(gap)
-		e.mu.Unlock()
-		d = at.Sub(now)
-	}
-	if d > 0 {
-		t := time.NewTimer(d)
-		select {
-		case <-t.C:
-		case <-e.sendCtx.Done():
-			t.Stop()
-		}
-	}
-}
-
-// finish gives c's slot back and starts the next claim of its webhook.
-func (e *Engine) finish(c *hookd.Claim) {
-	e.mu.Lock()
-	st := e.hooks[c.Delivery.WebhookID]
-	st.inflight--
-	e.held--
-	if !e.stopping {
-		e.startLocked(st)
-	}
-	if st.inflight == 0 && len(st.queue) == 0 && st.nextSend.Before(time.Now()) {
-		delete(e.hooks, c.Delivery.WebhookID)
-	}
-	e.mu.Unlock()
-	select {
-	case e.freed <- struct{}{}:
-	default:
-	}
+	return false
 }
 
 // attempt sends c once and returns the record to write. ok is false when
