@@ -227,6 +227,20 @@ func ValidateWebhook(w *Webhook, catalogue []string) error {
 // when nothing is: the checks of ValidateWebhook's url field.
 func URLProblem(raw string) string { return checkURL(raw) }
 
+// HTTPProblem says why raw may not be a webhook URL on a server that does
+// not allow http:// URLs, or returns "" when it may: always when allowHTTP
+// is set, else when raw is not an http:// URL. It is the one rule behind
+// both checks: the API's when a webhook is created or updated, and the
+// delivery engine's before each request, so that a webhook made while the
+// server allowed http:// sends nothing once it does not.
+func HTTPProblem(raw string, allowHTTP bool) string {
+	// The scheme is what precedes the first colon, in any case.
+	if allowHTTP || len(raw) < len("http:") || !strings.EqualFold(raw[:len("http:")], "http:") {
+		return ""
+	}
+	return "http:// URLs are not allowed: use an https:// URL, or start the server with --allow-http or --dev"
+}
+
 func checkURL(raw string) string {
 	if raw == "" {
 		return "is required"

@@ -35,7 +35,8 @@ printed once and kept in <data>/admin.key (mode 0600).
 Webhooks reach public addresses only: loopback, private, link-local (cloud
 metadata), unique-local, multicast and unspecified destinations are refused
 when a webhook is created and again at every connection, and http:// URLs
-and tls_verify false are refused. --allow-private, --allow-http and
+and tls_verify false are refused, when a webhook is created and again at
+every attempt. --allow-private, --allow-http and
 --allow-insecure-tls open them one by one; --dev opens everything. Signing
 secrets and webhook headers are encrypted at rest under HOOKD_ENCRYPTION_KEY
 (base64 of 32 bytes; "new,old" while rotating), or else a key generated into
@@ -145,6 +146,7 @@ func serve(ctx context.Context, c serveConfig, out, errOut io.Writer) error {
 	}
 	policy := &egress.Policy{AllowAll: c.dev, AllowPrivate: c.allowPrivate, Resolver: net.DefaultResolver}
 	insecureTLS := c.dev || c.insecureTLS
+	allowHTTP := c.dev || c.allowHTTP
 
 	engine, err := delivery.New(delivery.Config{
 		Store:            store,
@@ -157,6 +159,7 @@ func serve(ctx context.Context, c serveConfig, out, errOut io.Writer) error {
 		Lease:            c.lease,
 		Dial:             (&egress.Dialer{Policy: policy}).DialContext,
 		RequireTLSVerify: !insecureTLS,
+		RequireHTTPS:     !allowHTTP,
 	})
 	if err != nil {
 		return err
@@ -166,7 +169,7 @@ func serve(ctx context.Context, c serveConfig, out, errOut io.Writer) error {
 		Engine:           engine,
 		AdminKey:         adminKey,
 		MaxPayloadBytes:  c.maxPayload,
-		AllowHTTP:        c.dev || c.allowHTTP,
+		AllowHTTP:        allowHTTP,
 		Egress:           policy,
 		AllowInsecureTLS: insecureTLS,
 		MaxWebhooks:      c.maxWebhooks,

@@ -66,6 +66,13 @@ type Config struct {
 	// tls_verify false: a server that does not allow them. False (the
 	// default) honours tls_verify.
 	RequireTLSVerify bool
+	// RequireHTTPS refuses to send to http:// webhook URLs: such an
+	// attempt sends nothing and fails with the error hookd.HTTPProblem
+	// gives, to be retried on the webhook's schedule like a refused
+	// destination. A server that does not allow http:// URLs sets it, so
+	// that webhooks made while it did stop sending in the clear. False
+	// (the default) sends to http:// URLs too.
+	RequireHTTPS bool
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 }

@@ -35,6 +35,7 @@ type sender struct {
 	verified   *http.Transport // TLS certificates checked
 	unverified *http.Transport // for webhooks with tls_verify false
 	requireTLS bool            // verify even with tls_verify false
+	allowHTTP  bool            // send to http:// URLs
 	prefix     string
 	names      headerNames // of prefix
 	userAgent  string
@@ -80,7 +81,7 @@ func newSender(cfg *Config) *sender {
 			TLSClientConfig:        &tls.Config{InsecureSkipVerify: !verify, MinVersion: tls.VersionTLS12},
 		}
 	}
-	return &sender{verified: newTransport(true), unverified: newTransport(false), requireTLS: cfg.RequireTLSVerify,
+	return &sender{verified: newTransport(true), unverified: newTransport(false), requireTLS: cfg.RequireTLSVerify, allowHTTP: !cfg.RequireHTTPS,
 		prefix: cfg.HeaderPrefix, names: newHeaderNames(cfg.HeaderPrefix), userAgent: "hookd/" + cfg.Version}
 }
 
@@ -128,6 +129,10 @@ func (s *sender) send(ctx context.Context, c *hookd.Claim, trigger string, now t
 		return a, Result{Err: err}
 	}
 	a.Request.Headers = logHeaders(h, w.Headers)
+	if p := hookd.HTTPProblem(w.URL, s.allowHTTP); p != "" {
+		a.Error = p
+		return a, Result{Err: errors.New(p)}
+	}
 
 	rt := s.verified
 	if !w.TLSVerify && !s.requireTLS {

@@ -284,3 +284,36 @@ func TestSendRedactsEchoes(t *testing.T) {
 		t.Errorf("logged X-Echo-Id %q; want the short value kept", got)
 	}
 }
+
+// TestSendRequireHTTPS: a sender that requires https:// sends nothing to a
+// webhook whose URL is http:// (made while the server allowed it), and the
+// attempt fails with an error that says why, to be retried on schedule as a
+// refused destination is; without RequireHTTPS the same webhook is sent to.
+func TestSendRequireHTTPS(t *testing.T) {
+	t.Parallel()
+	got := make(chan struct{}, 2)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got <- struct{}{} }))
+	defer srv.Close()
+	now := time.Unix(1767225600, 0)
+	c := testClaim(srv.URL + "/hook")
+	c.Webhook.RetrySchedule = hookd.RetrySchedule{time.Minute}
+
+	a, res := testSender(Config{RequireHTTPS: true}).send(context.Background(), c, hookd.TriggerScheduled, now)
+	want := hookd.HTTPProblem(c.Webhook.URL, false)
+	if want == "" || a.Error != want || res.Err == nil || res.Status != 0 || a.Response != nil {
+		t.Errorf("with RequireHTTPS: attempt error %q, result %+v, response %+v; want error %q and no answer", a.Error, res, a.Response, want)
+	}
+	if !strings.Contains(a.Error, "--allow-http") {
+		t.Errorf("attempt error %q does not say how to allow http://", a.Error)
+	}
+	if len(got) != 0 {
+		t.Fatalf("with RequireHTTPS the receiver got a request")
+	}
+	if o := Decide(&c.Delivery, c.Webhook, res, now, 0.5, 0); o.Kind != Retry {
+		t.Errorf("outcome %v; want a retry on the schedule", o.Kind)
+	}
+
+	if _, res := testSender(Config{}).send(context.Background(), c, hookd.TriggerScheduled, now); res.Status != http.StatusOK || len(got) != 1 {
+		t.Errorf("without RequireHTTPS: result %+v, %d requests; want 200 and one request", res, len(got))
+	}
+}

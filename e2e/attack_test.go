@@ -282,3 +282,70 @@ func TestAttackRevokedKey(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestAttackHTTPAfterDev: a webhook made under --dev with an http:// URL
+// (delivered to then, which shows that the receiver listens) sends nothing
+// once the server runs without --dev and without --allow-http, although
+// --allow-private still lets it reach the receiver's address: the test send
+// and the delivery record an attempt error that says why, and the receiver
+// sees no connection at all.
+func TestAttackHTTPAfterDev(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the real binary; skipped with -short")
+	}
+	t.Parallel()
+	ctx := context.Background()
+	data := t.TempDir()
+	tr := newTrap(t)
+
+	p := startProcess(t, data) // --dev
+	admin := client.New(p.URL, adminKey)
+	ws, err := admin.CreateWorkspace(ctx, client.WorkspaceInput{Name: "plain-http"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.CreateEventType(ctx, "attack.probe", "", json.RawMessage(`{"probe":true}`)); err != nil {
+		t.Fatal(err)
+	}
+	w, err := admin.CreateWebhook(ctx, ws.ID, client.WebhookInput{URL: "http://127.0.0.1:" + tr.port + "/hook", RetrySchedule: []string{"1h"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.Publish(ctx, ws.ID, client.EventInput{Type: "attack.probe", Payload: json.RawMessage(`{"n":1}`)}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 15*time.Second, "the receiver to get the delivery under --dev", func() bool { return tr.requests.Load() >= 1 })
+	stopProcess(t, p)
+
+	tr.reset()
+	p = startProcess(t, data, "--dev=false", "--allow-private", "127.0.0.1/32")
+	admin = client.New(p.URL, adminKey)
+	const why = "http:// URLs are not allowed"
+	if a := sendTest(t, admin, ws.ID, w.ID); a.Response != nil || !strings.Contains(a.Error, why) || !strings.Contains(a.Error, "--allow-http") {
+		t.Errorf("test send: %+v; want a refused attempt that says %q", a, why)
+	}
+	pub, err := admin.Publish(ctx, ws.ID, client.EventInput{Type: "attack.probe", Payload: json.RawMessage(`{"n":2}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pub.Deliveries) != 1 {
+		t.Fatalf("%d deliveries; want 1", len(pub.Deliveries))
+	}
+	var got *hookd.Delivery
+	waitFor(t, 15*time.Second, "an attempt of "+pub.Deliveries[0].ID, func() bool {
+		got, err = admin.Delivery(ctx, ws.ID, w.ID, pub.Deliveries[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(got.AttemptLog) > 0
+	})
+	if a := got.AttemptLog[0]; a.Response != nil || !strings.Contains(a.Error, why) {
+		t.Errorf("attempt %+v; want a refused attempt that says %q", a, why)
+	}
+	if got.Status != hookd.DeliveryPending || got.NextAttemptAt == nil {
+		t.Errorf("delivery %s, next attempt %v; want pending with a retry scheduled, as for a refused destination", got.Status, got.NextAttemptAt)
+	}
+	if n, c := tr.requests.Load(), tr.conns.Load(); n != 0 || c != 0 {
+		t.Fatalf("the receiver got %d requests over %d connections; want none", n, c)
+	}
+}

@@ -105,8 +105,8 @@ func (s *server) validateWebhook(ctx context.Context, w *hookd.Webhook, errs fie
 	if err != nil {
 		return err
 	}
-	if u, err := url.Parse(w.URL); err == nil && u.Scheme == "http" && !s.cfg.AllowHTTP {
-		errs.add("url", "http:// URLs are not allowed: use an https:// URL, or start the server with --allow-http or --dev")
+	if p := hookd.HTTPProblem(w.URL, s.cfg.AllowHTTP); p != "" {
+		errs.add("url", p)
 	}
 	if w.Signature.HeaderPrefix == "" {
 		for name := range w.Headers {
