@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -35,13 +36,19 @@ printed once and kept in <data>/admin.key (mode 0600).
 Webhooks reach public addresses only: loopback, private, link-local (cloud
 metadata), unique-local, multicast and unspecified destinations are refused
 when a webhook is created and again at every connection, and http:// URLs
-and tls_verify false are refused, when a webhook is created and again at
-every attempt. --allow-private, --allow-http and
---allow-insecure-tls open them one by one; --dev opens everything. Signing
-secrets and webhook headers are encrypted at rest under HOOKD_ENCRYPTION_KEY
-(base64 of 32 bytes; "new,old" while rotating), or else a key generated into
+and tls_verify false are refused when a webhook is created and again at
+every attempt. --allow-private, --allow-http and --allow-insecure-tls open
+them one by one; --dev opens everything. Signing secrets and webhook
+headers are encrypted at rest under HOOKD_ENCRYPTION_KEY (base64 of 32
+bytes; "new,old" while rotating), or else a key generated into
 <data>/encryption.key (mode 0600); a --database shared by several processes
-needs HOOKD_ENCRYPTION_KEY.`
+needs HOOKD_ENCRYPTION_KEY.
+
+A --database that does not answer yet at start is tried again (after
+100ms, doubling up to 5s) for up to --database-wait, each failed try logged
+with its cause; meanwhile /healthz answers 200 and /readyz 503. A wrong
+password, a missing role or database, or the end of the wait stops hookd
+with an error.`
 
 // serveConfig is what `hookd serve` is told by flags and environment.
 type serveConfig struct {
@@ -60,6 +67,7 @@ type serveConfig struct {
 	disableAfter    time.Duration
 	retention       time.Duration
 	shutdownTimeout time.Duration
+	databaseWait    time.Duration
 	logLevel        string
 	pprof           string
 	lease           time.Duration
@@ -71,6 +79,7 @@ func runServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 	fs.StringVar(&c.addr, "addr", ":8080", "address to listen on")
 	fs.StringVar(&c.data, "data", "./hookd-data", "data directory: the SQLite database, the admin key, the encryption key")
 	fs.StringVar(&c.database, "database", "", "database URL: postgres://… for PostgreSQL, which several hookd processes may share; empty for the embedded SQLite in the data directory")
+	fs.DurationVar(&c.databaseWait, "database-wait", 3*time.Minute, "how long to keep trying a --database that does not answer yet at start (0: try once); meanwhile /healthz answers 200 and /readyz 503")
 	fs.BoolVar(&c.dev, "dev", false, "development mode: allow http:// webhook URLs, private addresses and tls_verify false")
 	fs.BoolVar(&c.allowHTTP, "allow-http", false, "allow http:// webhook URLs outside --dev")
 	fs.Var(&c.allowPrivate, "allow-private", "CIDR ranges or addresses, comma-separated, that webhooks may reach although they are not public (such as 10.0.0.0/8,127.0.0.1)")
@@ -108,6 +117,9 @@ func serve(ctx context.Context, c serveConfig, out, errOut io.Writer) error {
 	if c.lease <= hookd.MaxTimeoutSeconds*time.Second && !c.dev {
 		return usageError("--lease %s: must exceed the longest webhook timeout (%ds), or an attempt may outlive its lease and be sent twice (shorter leases are for tests, with --dev)", c.lease, hookd.MaxTimeoutSeconds)
 	}
+	if c.databaseWait < 0 {
+		return usageError("--database-wait %s: must be 0 (try once) or more", c.databaseWait)
+	}
 	if c.database == "" {
 		// One process owns an SQLite database; processes that share
 		// PostgreSQL may share a data directory too.
@@ -127,17 +139,33 @@ func serve(ctx context.Context, c serveConfig, out, errOut io.Writer) error {
 		return err
 	}
 
-	var store hookd.Store
-	switch {
-	case c.database == "":
-		store, err = sqlite.Open(ctx, filepath.Join(c.data, "hookd.db"))
-	case strings.HasPrefix(c.database, "postgres://"), strings.HasPrefix(c.database, "postgresql://"):
-		store, err = postgres.Open(ctx, postgres.Config{URL: c.database, Logger: logger})
-	default:
-		return usageError("--database %q: use a postgres:// URL, or leave it empty for the embedded SQLite", redactURL(c.database))
-	}
+	// Listen at once, so that /healthz and /readyz answer while the
+	// database is opened (PostgreSQL may still be starting).
+	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
-		return fmt.Errorf("open database: %w", err)
+		return fmt.Errorf("listen: %w", err)
+	}
+	var handler atomic.Pointer[http.Handler]
+	starting := httpapi.Starting(version(), "hookd is starting: waiting for the database")
+	handler.Store(&starting)
+	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*handler.Load()).ServeHTTP(w, r) }),
+		// A slow client cannot hold a connection for ever, nor send
+		// headers without end.
+		ReadTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
+	defer srv.Close() // after Shutdown, or on an early return
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+
+	store, err := openStore(ctx, c, logger, func() {
+		fmt.Fprintf(out, "hookd %s waiting for the database (up to %s); /healthz and /readyz answer on http://%s\n", version(), c.databaseWait, ln.Addr())
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			logger.Info("stopped while waiting for the database")
+			return nil
+		}
+		return err
 	}
 	defer store.Close()
 	store = seal.New(store, keys, logger) // secrets and headers encrypted at rest
@@ -181,15 +209,6 @@ func serve(ctx context.Context, c serveConfig, out, errOut io.Writer) error {
 		return err
 	}
 
-	ln, err := net.Listen("tcp", c.addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
-	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-		// A slow client cannot hold a connection for ever, nor send
-		// headers without end.
-		ReadTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
-
 	paceGC(ctx)
 	if err := engine.Start(context.WithoutCancel(ctx)); err != nil {
 		return err
@@ -200,8 +219,7 @@ func serve(ctx context.Context, c serveConfig, out, errOut io.Writer) error {
 		}
 	}
 	go purgeLoop(ctx, store, c.retention, logger)
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
+	handler.Store(&api)
 	fmt.Fprintf(out, "hookd %s listening on http://%s (data: %s)\n", version(), ln.Addr(), c.data)
 	if c.dev {
 		logger.Warn("development mode: http:// URLs, private addresses and tls_verify false are allowed; do not use in production")
@@ -225,6 +243,72 @@ func serve(ctx context.Context, c serveConfig, out, errOut io.Writer) error {
 		err = nil
 	}
 	return err
+}
+
+// Pauses between tries to open a database that does not answer yet: the
+// first, doubled after each try up to the last.
+const (
+	firstDatabasePause = 100 * time.Millisecond
+	maxDatabasePause   = 5 * time.Second
+)
+
+// openStore opens the store c names: the embedded SQLite database in the
+// data directory, or PostgreSQL at c.database. While PostgreSQL does not
+// answer (postgres.Unavailable: nothing listens yet, the host is not up,
+// the server is starting), it tries again for up to c.databaseWait,
+// pausing firstDatabasePause and doubling up to maxDatabasePause, logging
+// each failed try with its cause; waiting is called at the first. An error
+// that waiting cannot mend (a malformed URL, a wrong password, a role or
+// database that does not exist, a failed migration) ends it at once, as
+// ctx's end does.
+func openStore(ctx context.Context, c serveConfig, logger *slog.Logger, waiting func()) (hookd.Store, error) {
+	switch {
+	case c.database == "":
+		store, err := sqlite.Open(ctx, filepath.Join(c.data, "hookd.db"))
+		if err != nil {
+			return nil, fmt.Errorf("open database: %w", err)
+		}
+		return store, nil
+	case !strings.HasPrefix(c.database, "postgres://") && !strings.HasPrefix(c.database, "postgresql://"):
+		return nil, usageError("--database %q: use a postgres:// URL, or leave it empty for the embedded SQLite", redactURL(c.database))
+	}
+	name := redactURL(c.database)
+	deadline := time.Now().Add(c.databaseWait)
+	pause := firstDatabasePause
+	for try := 1; ; try++ {
+		store, err := postgres.Open(ctx, postgres.Config{URL: c.database, Logger: logger})
+		switch {
+		case err == nil:
+			if try > 1 {
+				logger.Info("the database answers", "database", name, "tries", try)
+			}
+			return store, nil
+		case ctx.Err() != nil:
+			return nil, ctx.Err()
+		}
+		// The cause, without the words meant for API users.
+		if he := (*hookd.Error)(nil); errors.As(err, &he) && he.Err != nil {
+			err = he.Err
+		}
+		if !postgres.Unavailable(err) {
+			return nil, fmt.Errorf("open database %s: %w (not tried again: waiting would not mend it)", name, err)
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			return nil, fmt.Errorf("open database %s: no answer after %d tries within --database-wait %s: %w", name, try, c.databaseWait, err)
+		}
+		if try == 1 {
+			waiting()
+		}
+		pause = min(pause, left).Round(time.Millisecond)
+		logger.Warn("the database does not answer yet; trying again", "database", name, "try", try, "retry_in", pause, "err", err)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, maxDatabasePause)
+	}
 }
 
 // lockDataDir takes an exclusive lock on dir, so that two hookd processes

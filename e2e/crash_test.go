@@ -1,10 +1,11 @@
 package e2e
 
 import (
-	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -49,49 +50,80 @@ func hookdBinary(t *testing.T) string {
 
 // process is a `hookd serve` started as a real process.
 type process struct {
-	cmd *exec.Cmd
-	URL string
+	cmd    *exec.Cmd
+	URL    string
+	stdout *syncBuffer // what it printed
+	stderr *syncBuffer // its log, also copied to the test's stderr
+}
+
+// syncBuffer is a bytes.Buffer that a process writes while a test reads.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // startProcess runs `hookd serve` on 127.0.0.1:0 with the data directory
 // and returns once it listens.
 func startProcess(t *testing.T, data string, extra ...string) *process {
 	t.Helper()
+	p := spawnProcess(t, data, extra...)
+	line := p.waitLine(t, "listening on ", 30*time.Second)
+	_, after, _ := strings.Cut(line, "listening on ")
+	p.URL = strings.Fields(after)[0]
+	return p
+}
+
+// spawnProcess starts `hookd serve` on 127.0.0.1:0 (with --dev, a 5s
+// shutdown timeout, the test's admin and encryption keys, then extra) and
+// returns at once. It is killed when the test ends if it still runs.
+func spawnProcess(t *testing.T, data string, extra ...string) *process {
+	t.Helper()
 	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data, "--dev", "--shutdown-timeout", "5s"}, extra...)
 	cmd := exec.Command(hookdBinary(t), args...)
 	cmd.Env = append(os.Environ(), "HOOKD_ADMIN_KEY="+adminKey, "HOOKD_ENCRYPTION_KEY="+encryptionKey)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
+	p := &process{cmd: cmd, stdout: &syncBuffer{}, stderr: &syncBuffer{}}
+	cmd.Stdout = p.stdout
+	cmd.Stderr = io.MultiWriter(os.Stderr, p.stderr)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	p := &process{cmd: cmd}
 	t.Cleanup(func() {
 		if cmd.ProcessState == nil {
 			_ = cmd.Process.Kill()
 			_ = cmd.Wait()
 		}
 	})
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			line := sc.Text()
-			if _, after, ok := strings.Cut(line, "listening on "); ok {
-				found <- strings.Fields(after)[0]
+	return p
+}
+
+// waitLine waits up to d for p to print a whole line that holds marker,
+// and returns that line.
+func (p *process) waitLine(t *testing.T, marker string, d time.Duration) string {
+	t.Helper()
+	var found string
+	waitFor(t, d, fmt.Sprintf("hookd serve to print %q", marker), func() bool {
+		lines := strings.Split(p.stdout.String(), "\n")
+		for _, line := range lines[:len(lines)-1] { // whole lines only
+			if strings.Contains(line, marker) {
+				found = line
+				return true
 			}
 		}
-	}()
-	select {
-	case u := <-found:
-		p.URL = u
-	case <-time.After(30 * time.Second):
-		t.Fatal("hookd serve did not say where it listens within 30 s")
-	}
-	return p
+		return false
+	})
+	return found
 }
 
 // TestCrashSafety publishes 2,000 events to two webhooks, SIGKILLs the

@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strconv"
@@ -35,6 +36,29 @@ func (s *server) readyz(req *request) (int, any, error) {
 		return 0, nil, &hookd.Error{Code: hookd.EUNAVAILABLE, Message: "the database does not answer", Err: err}
 	}
 	return http.StatusOK, health{Status: "ok", Version: s.cfg.Version}, nil
+}
+
+// Starting returns the handler to serve while hookd starts, before New's
+// can be made (its store is not open yet, say while the database does not
+// answer): /healthz answers 200 as New's does, since the process is alive,
+// and every other request, /readyz included, 503 with a problem document of
+// type …/unavailable whose detail is detail, such as "hookd is starting:
+// waiting for the database". version is what /healthz reports, as
+// Config.Version ("dev" when empty).
+func Starting(version, detail string) http.Handler {
+	if version == "" {
+		version = "dev"
+	}
+	s := &server{cfg: Config{Version: version}, log: slog.Default()}
+	waiting := problemResponse(&hookd.Error{Code: hookd.EUNAVAILABLE, Message: detail})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/healthz" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			status, v, _ := s.healthz(nil)
+			s.write(w, s.valueResponse(r, status, v))
+			return
+		}
+		s.write(w, waiting)
+	})
 }
 
 //go:embed openapi.json

@@ -60,6 +60,22 @@ type problem struct {
 // errorResponse renders err as a problem document. The cause of internal
 // and unavailable errors goes to the log, never to the user.
 func (s *server) errorResponse(r *http.Request, err error) response {
+	switch code := hookd.ErrorCode(err); {
+	case code == hookd.EUNAVAILABLE:
+		s.log.Warn("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	case code == hookd.EINTERNAL || problemKinds[code].status == 0:
+		level := slog.LevelError
+		if errors.Is(err, context.Canceled) {
+			level = slog.LevelDebug // the client went away
+		}
+		s.log.Log(r.Context(), level, "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	return problemResponse(err)
+}
+
+// problemResponse renders err as a problem document, as errorResponse
+// does, without logging its cause.
+func problemResponse(err error) response {
 	code := hookd.ErrorCode(err)
 	kind, ok := problemKinds[code]
 	if !ok {
@@ -76,16 +92,8 @@ func (s *server) errorResponse(r *http.Request, err error) response {
 	if errors.As(err, &e) && e.Fields != nil {
 		p.Errors = e.Fields
 	}
-	switch code {
-	case hookd.EINTERNAL:
+	if code == hookd.EINTERNAL {
 		p.Detail = internalDetail
-		level := slog.LevelError
-		if errors.Is(err, context.Canceled) {
-			level = slog.LevelDebug // the client went away
-		}
-		s.log.Log(r.Context(), level, "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-	case hookd.EUNAVAILABLE:
-		s.log.Warn("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	if p.Detail == "" {
 		p.Detail = kind.title
