@@ -289,24 +289,25 @@ func (e *Engine) claimLoop() {
 	ctx := e.claimCtx
 	// newcomers is true when work may have become due (a wake, a timer):
 	// an engine with little room then claims for the workspaces that hold
-	// little, at most every newcomerGap.
+	// little, at most every newcomerGap (of real time: it paces the
+	// engine's own work, whatever the clock says).
 	newcomers := true
 	var lastNewcomers time.Time
 	for ctx.Err() == nil {
-		now := e.cfg.Now()
-		early := now.Sub(lastNewcomers) < newcomerGap
-		r := e.claimRequest(newcomers && !early)
+		since := time.Since(lastNewcomers)
+		r := e.claimRequest(newcomers && since >= newcomerGap)
 		if r.Limit <= 0 {
 			wait := e.cfg.PollInterval
-			if newcomers && early {
-				wait = newcomerGap - now.Sub(lastNewcomers)
+			if newcomers && since < newcomerGap {
+				wait = newcomerGap - since
 			}
 			newcomers = e.waitFor(ctx, e.freed, wait) || newcomers
 			continue
 		}
 		if newcomers {
-			newcomers, lastNewcomers = false, now
+			newcomers, lastNewcomers = false, time.Now()
 		}
+		now := e.cfg.Now()
 		r.Now, r.LeaseUntil = now, now.Add(e.cfg.Lease)
 		claims, err := e.cfg.Store.ClaimDue(ctx, r)
 		if err != nil {
