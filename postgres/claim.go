@@ -399,7 +399,9 @@ type streak struct {
 // after this one's lease ran out). A success ends the webhook's failing
 // streak, a failure starts one at Attempt.StartedAt unless one is running.
 // A record with a DisableReason disables its webhook with that reason and,
-// once the batch is applied, fails the webhook's other pending deliveries.
+// once the batch is applied, fails the webhook's other pending deliveries:
+// a first batch of them in this transaction, the rest in the background,
+// batch by batch (backlog.go).
 // Records of deliveries deleted meanwhile are skipped. A record's WebhookID
 // must be its delivery's webhook; when empty it is looked up.
 func (s *Store) RecordAttempts(ctx context.Context, recs []hookd.AttemptRecord) error {
@@ -421,7 +423,8 @@ func (s *Store) RecordAttempts(ctx context.Context, recs []hookd.AttemptRecord) 
 			}
 		}
 	}
-	return s.write(ctx, "record attempts", func(ctx context.Context, tx pgx.Tx) error {
+	failing := false // a disable left batches to the worker
+	err := s.write(ctx, "record attempts", func(ctx context.Context, tx pgx.Tx) error {
 		webhookOf, err := webhooksOf(ctx, tx, recs)
 		if err != nil {
 			return err
@@ -433,6 +436,9 @@ func (s *Store) RecordAttempts(ctx context.Context, recs []hookd.AttemptRecord) 
 			}
 		}
 		slices.Sort(locked)
+		if err := lockDisabling(ctx, tx, recs, webhookOf); err != nil {
+			return err
+		}
 
 		var b pgx.Batch
 		b.Queue(sqlLockWebhooks, locked)
@@ -498,17 +504,59 @@ func (s *Store) RecordAttempts(ctx context.Context, recs []hookd.AttemptRecord) 
 		}
 		for i := range recs {
 			rec := &recs[i]
+			if applied[i] && rec.DisableReason != "" {
+				b.Queue(sqlDisableWebhook, rec.DisableReason, roundTime(rec.Now), webhookOf[i])
+			}
+		}
+		if b.Len() > 0 {
+			if err := tx.SendBatch(ctx, &b).Close(); err != nil {
+				return err
+			}
+		}
+		failing = false
+		for i := range recs {
+			rec := &recs[i]
 			if !applied[i] || rec.DisableReason == "" {
 				continue
 			}
-			b.Queue(sqlDisableWebhook, rec.DisableReason, roundTime(rec.Now), webhookOf[i])
-			b.Queue(sqlFailPending, roundTime(rec.Now), webhookOf[i], rec.DeliveryID)
+			more, err := startFailing(ctx, tx, webhookOf[i], rec.Now, rec.DeliveryID)
+			if err != nil {
+				return err
+			}
+			failing = failing || more
 		}
-		if b.Len() == 0 {
-			return nil
-		}
-		return tx.SendBatch(ctx, &b).Close()
+		return nil
 	})
+	if err != nil {
+		return err
+	}
+	if failing {
+		s.wakeBacklog()
+	}
+	return nil
+}
+
+// lockDisabling takes, in tx, the exclusive workspace locks of the
+// webhooks that recs disable (lockWorkspaces), before any row lock.
+func lockDisabling(ctx context.Context, tx pgx.Tx, recs []hookd.AttemptRecord, webhookOf []string) error {
+	var disabling []string
+	for i := range recs {
+		if recs[i].DisableReason != "" && webhookOf[i] != "" {
+			disabling = append(disabling, webhookOf[i])
+		}
+	}
+	if len(disabling) == 0 {
+		return nil
+	}
+	rows, err := tx.Query(ctx, `SELECT DISTINCT workspace_id FROM webhooks WHERE id = ANY($1)`, disabling)
+	if err != nil {
+		return err
+	}
+	workspaces, err := collect(rows, scanString)
+	if err != nil {
+		return err
+	}
+	return lockWorkspaces(ctx, tx, workspaces, true)
 }
 
 // webhooksOf returns the webhook of each record: its WebhookID, or when

@@ -119,6 +119,12 @@ func publish(ctx context.Context, tx pgx.Tx, events []*hookd.Event, now time.Tim
 	if err := workspacesExist(ctx, tx, workspaces); err != nil {
 		return nil, 0, err
 	}
+	// Until this commits, no webhook of the workspaces that it reads
+	// active is disabled: the disable's failing of pending deliveries
+	// then sees the deliveries made here.
+	if err := lockWorkspaces(ctx, tx, workspaces, false); err != nil {
+		return nil, 0, err
+	}
 	stored, err := lockIdempotencyKeys(ctx, tx, keys, now)
 	if err != nil {
 		return nil, 0, err
@@ -250,6 +256,38 @@ func (r *deliveryRows) add(d *hookd.Delivery) {
 	r.event = append(r.event, d.EventID)
 	r.webhook = append(r.webhook, d.WebhookID)
 	r.typ = append(r.typ, d.EventType)
+}
+
+// Publishes and disables of a workspace's webhooks exclude each other: a
+// publish reads the active webhooks, then inserts their deliveries, and a
+// disable that committed in between would miss those deliveries when it
+// fails the webhook's pending ones (and they would be sent once the webhook
+// is enabled again). Publishes take the workspace's advisory lock shared,
+// so that they do not wait for each other; a disable takes it exclusive,
+// before any row lock, and waits for the publishes under way, while those
+// that come after it wait for its commit and then do not read the webhook
+// active. Row locks on the webhooks would not do: a publish's FOR SHARE
+// would queue behind every record (which locks its webhooks FOR NO KEY
+// UPDATE), and shared row lockers can keep an exclusive one waiting
+// forever, whereas the lock manager queues them in order.
+const (
+	sqlLockWorkspacesShared = `SELECT pg_advisory_xact_lock_shared(1751936101, hashtext(id)) FROM unnest($1::text[]) AS id`
+	sqlLockWorkspaces       = `SELECT pg_advisory_xact_lock(1751936101, hashtext(id)) FROM unnest($1::text[]) AS id`
+)
+
+// lockWorkspaces takes the advisory locks of the workspaces ids (in id
+// order, so that no two transactions deadlock on them): shared for a
+// publish, exclusive for a disable.
+func lockWorkspaces(ctx context.Context, tx pgx.Tx, ids []string, exclusive bool) error {
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	q := sqlLockWorkspacesShared
+	if exclusive {
+		q = sqlLockWorkspaces
+	}
+	_, err := tx.Exec(ctx, q, ids)
+	return err
 }
 
 // workspacesExist returns ENOTFOUND for the first of ids that does not

@@ -66,8 +66,11 @@ type Store struct {
 	claimTurn atomic.Uint64
 
 	closeOnce sync.Once
-	closing   chan struct{} // closed by Close: listeners end
+	closing   chan struct{} // closed by Close: listeners and the backlog worker end
 	listeners sync.WaitGroup
+	// backlogWake wakes the worker that fails disabled webhooks' backlogs
+	// (backlog.go).
+	backlogWake chan struct{}
 }
 
 var (
@@ -121,6 +124,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
+	s.startBacklogWorker()
 	return s, nil
 }
 
@@ -155,8 +159,9 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close ends the notification subscriptions and closes the connections,
-// waiting for the queries under way. It is safe to call more than once;
+// Close ends the notification subscriptions and the backlog worker (a
+// disabled webhook's batches left are run by the next process to open the
+// database) and closes the connections, waiting for the queries under way. It is safe to call more than once;
 // calls after Close fail.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {

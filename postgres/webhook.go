@@ -179,25 +179,64 @@ func (s *Store) ListWebhooks(ctx context.Context, workspaceID string, p hookd.Pa
 	return out, next, nil
 }
 
-// sqlFailPending fails a webhook's pending deliveries but one, $3 (an
-// empty $3 spares none).
-const sqlFailPending = `UPDATE deliveries SET status = 'failed', next_attempt_at = NULL, manual = false,
-	once = false, lease_expires_at = NULL, leased_by = NULL, updated_at = $1
-	WHERE webhook_id = $2 AND status = 'pending' AND id <> $3`
-
 // UpdateWebhook writes every field of w, secrets included, and sets
 // w.UpdatedAt to now. When w goes from active to disabled, its pending
-// deliveries fail at now in the same transaction; when it goes back to
-// active, its failing streak and disabled reason are cleared and the
-// processes are told that its deliveries may be due. A webhook that does
-// not exist in w.WorkspaceID is ENOTFOUND.
+// deliveries fail at now: the transaction that disables it fails a first
+// batch, then UpdateWebhook fails the rest batch by batch, each batch in a
+// transaction of its own (backlog.go), before it returns; should that stop
+// (ctx ends), a backlog worker finishes. When w goes back to active, the
+// batches of its last disable are finished first, its failing streak and
+// disabled reason are cleared and the processes are told that its
+// deliveries may be due. A webhook that does not exist in w.WorkspaceID is
+// ENOTFOUND.
 func (s *Store) UpdateWebhook(ctx context.Context, w *hookd.Webhook, now time.Time) error {
-	var upd hookd.Webhook
+	for {
+		upd, failing, err := s.updateWebhook(ctx, w, now)
+		if errors.Is(err, errStillFailing) {
+			// Enabling a webhook whose backlog is still being failed:
+			// finish it, then try again.
+			if err := s.failBacklog(ctx, w.ID); err != nil {
+				return err
+			}
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if failing && s.failBacklog(ctx, upd.ID) != nil {
+			s.wakeBacklog()
+		}
+		*w = upd
+		return nil
+	}
+}
+
+// errStillFailing stops the transaction that would enable a webhook whose
+// backlog is still being failed.
+var errStillFailing = errors.New("postgres: the webhook's pending deliveries are still being failed")
+
+// updateWebhook is one try of UpdateWebhook: it returns the webhook as
+// written and whether its disable left batches to run.
+func (s *Store) updateWebhook(ctx context.Context, w *hookd.Webhook, now time.Time) (hookd.Webhook, bool, error) {
+	var (
+		upd     hookd.Webhook
+		failing bool
+	)
 	err := s.write(ctx, "update webhook", func(ctx context.Context, tx pgx.Tx) error {
-		upd = *w
-		var old string
-		err := tx.QueryRow(ctx, `SELECT status FROM webhooks WHERE id = $1 AND workspace_id = $2 FOR NO KEY UPDATE`,
-			upd.ID, upd.WorkspaceID).Scan(&old)
+		upd, failing = *w, false
+		if upd.Status != hookd.WebhookActive {
+			// It may disable the webhook: no publish of the workspace
+			// may read it active until this commits.
+			if err := lockWorkspaces(ctx, tx, []string{upd.WorkspaceID}, true); err != nil {
+				return err
+			}
+		}
+		var (
+			old       string
+			failingAt *time.Time
+		)
+		err := tx.QueryRow(ctx, `SELECT status, failing_at FROM webhooks WHERE id = $1 AND workspace_id = $2 FOR NO KEY UPDATE`,
+			upd.ID, upd.WorkspaceID).Scan(&old, &failingAt)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return hookd.NotFound("webhook", upd.ID)
 		}
@@ -206,6 +245,9 @@ func (s *Store) UpdateWebhook(ctx context.Context, w *hookd.Webhook, now time.Ti
 		}
 		enabled := upd.Status == hookd.WebhookActive && old != hookd.WebhookActive
 		if enabled {
+			if failingAt != nil {
+				return errStillFailing
+			}
 			upd.FailingSince = nil
 			upd.DisabledReason = ""
 		}
@@ -227,20 +269,15 @@ func (s *Store) UpdateWebhook(ctx context.Context, w *hookd.Webhook, now time.Ti
 			return err
 		}
 		if old == hookd.WebhookActive && upd.Status != hookd.WebhookActive {
-			if _, err := tx.Exec(ctx, sqlFailPending, roundTime(now), upd.ID, ""); err != nil {
-				return err
-			}
+			failing, err = startFailing(ctx, tx, upd.ID, now, "")
+			return err
 		}
 		if enabled {
 			return notifyDue(ctx, tx)
 		}
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	*w = upd
-	return nil
+	return upd, failing, err
 }
 
 // DeleteWebhook removes the webhook with its deliveries and their attempts.

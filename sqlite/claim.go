@@ -48,10 +48,6 @@ const (
 	sqlStreakFailed      = `UPDATE webhooks SET failing_since = ? WHERE id = ? AND failing_since IS NULL`
 	sqlStreakRestart     = `UPDATE webhooks SET failing_since = ? WHERE id = ?`
 	sqlDisableWebhook    = `UPDATE webhooks SET status = 'disabled', disabled_reason = ?, updated_at = ? WHERE id = ?`
-	// sqlFailPending fails a webhook's pending deliveries but one (an id of
-	// '' spares none).
-	sqlFailPending = `UPDATE deliveries INDEXED BY deliveries_due SET status = 'failed', next_attempt_at = NULL, manual = 0,
-		once = 0, lease_expires_at = 0, updated_at = ? WHERE webhook_id = ? AND status = 'pending' AND id <> ?`
 )
 
 // The statements that record attempts.
@@ -540,8 +536,10 @@ type streak struct {
 // and Once marks and its lease. A success ends the webhook's failing
 // streak, a failure starts one at Attempt.StartedAt unless one is running.
 // A record with a DisableReason disables its webhook with that reason and,
-// once the batch is applied, fails the webhook's other pending deliveries.
-// Records of deliveries deleted meanwhile are skipped. A record's WebhookID
+// once the batch is applied, fails the webhook's other pending deliveries:
+// a first batch of them in this transaction, the rest in the background,
+// batch by batch (backlog.go). Records of deliveries deleted meanwhile are
+// skipped. A record's WebhookID
 // must be its delivery's webhook; when empty it is looked up. The first
 // record of a queued delivery writes its row, and moves its webhook's
 // cursor up to the first queued delivery still in flight.
@@ -560,6 +558,7 @@ func (s *Store) RecordAttempts(ctx context.Context, recs []hookd.AttemptRecord) 
 	}
 	applied := make([]bool, len(recs))
 	var moved map[string]int64 // cursors written
+	failing := false           // a disable left batches to the worker
 	err := s.write(ctx, "record attempts", func(ctx context.Context, tx *sql.Tx) error {
 		stmts := recordStmts{update: tx.StmtContext(ctx, s.stmts.recordDelivery),
 			writeQueued: tx.StmtContext(ctx, s.stmts.writeQueued)}
@@ -634,14 +633,19 @@ func (s *Store) RecordAttempts(ctx context.Context, recs []hookd.AttemptRecord) 
 				rec.DisableReason, micros(rec.Now), rec.WebhookID); err != nil {
 				return err
 			}
-			if err := s.failPending(ctx, tx, rec.WebhookID, rec.Now, rec.DeliveryID); err != nil {
+			more, err := s.startFailing(ctx, tx, rec.WebhookID, rec.Now, rec.DeliveryID)
+			if err != nil {
 				return err
 			}
+			failing = failing || more
 		}
 		return nil
 	})
 	if err != nil {
 		return err
+	}
+	if failing {
+		s.backlog.notify()
 	}
 	// Only now that the records are committed may the deliveries be
 	// claimed again.
@@ -758,56 +762,4 @@ func (s *Store) ReleaseClaims(ctx context.Context, deliveryIDs []string) error {
 	s.leases.release(deliveryIDs)
 	s.queue.released(deliveryIDs)
 	return nil
-}
-
-// failPending fails the webhook's pending deliveries at now, but spare
-// ("": none): those with a row, and the queued ones, which get their row.
-func (s *Store) failPending(ctx context.Context, tx *sql.Tx, webhookID string, now time.Time, spare string) error {
-	if _, err := tx.StmtContext(ctx, s.stmts.failPending).ExecContext(ctx, micros(now), webhookID, spare); err != nil {
-		return err
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT e.seq, e.id, e.workspace_id, e.type, e.fanout, e.created_at
-		FROM webhooks AS w JOIN events AS e INDEXED BY events_queue
-			ON e.workspace_id = w.workspace_id AND e.seq > w.cursor AND e.fanout IS NOT NULL
-		WHERE w.id = ? AND instr(' ' || e.fanout || ' ', ' ' || w.id || ' ') > 0
-		ORDER BY e.seq`, webhookID)
-	if err != nil {
-		return err
-	}
-	var (
-		failed []hookd.Delivery
-		last   int64
-	)
-	for rows.Next() {
-		var (
-			id, workspaceID, typ, fanout string
-			created                      int64
-		)
-		if err := rows.Scan(&last, &id, &workspaceID, &typ, &fanout, &created); err != nil {
-			rows.Close()
-			return err
-		}
-		d := queuedDelivery(workspaceID, id, typ, fromMicros(created), webhookID, fanoutIndex(fanout, webhookID))
-		d.Status, d.NextAttemptAt, d.UpdatedAt = hookd.DeliveryFailed, nil, now
-		failed = append(failed, d)
-	}
-	if err := rows.Close(); err != nil {
-		return err
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for i := range failed {
-		if failed[i].ID == spare {
-			continue
-		}
-		if err := writeRow(ctx, tx, &failed[i]); err != nil {
-			return err
-		}
-	}
-	if len(failed) == 0 {
-		return nil
-	}
-	_, err = tx.StmtContext(ctx, s.stmts.moveCursor).ExecContext(ctx, last, webhookID)
-	return err
 }

@@ -233,7 +233,7 @@ func (s *Store) RetryDelivery(ctx context.Context, workspaceID, webhookID, id st
 			return hookd.NotFound("delivery", id)
 		}
 		d.Manual, d.NextAttemptAt, d.UpdatedAt = true, &now, now
-		return writeRow(ctx, tx, d)
+		return writeRow(ctx, tx.StmtContext(ctx, s.stmts.writeRow), d)
 	})
 }
 
@@ -416,12 +416,16 @@ func idSet(rows *sql.Rows, err error) (map[string]bool, error) {
 	return out, rows.Err()
 }
 
-// writeRow writes the row of delivery d, unless it has one.
-func writeRow(ctx context.Context, tx *sql.Tx, d *hookd.Delivery) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO deliveries (id, workspace_id, event_id, webhook_id, event_type,
-		status, attempts, scheduled_attempts, manual, once, next_attempt_at, lease_expires_at, last_status_code,
-		created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+// sqlWriteRow writes a delivery's row, unless it has one.
+const sqlWriteRow = `INSERT INTO deliveries (id, workspace_id, event_id, webhook_id, event_type,
+	status, attempts, scheduled_attempts, manual, once, next_attempt_at, lease_expires_at, last_status_code,
+	created_at, updated_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?) ON CONFLICT (id) DO NOTHING`
+
+// writeRow writes the row of delivery d with stmt, the store's writeRow
+// statement bound to a transaction, unless it has one.
+func writeRow(ctx context.Context, stmt *sql.Stmt, d *hookd.Delivery) error {
+	_, err := stmt.ExecContext(ctx,
 		d.ID, d.WorkspaceID, d.EventID, d.WebhookID, d.EventType, d.Status, d.Attempts, d.ScheduledAttempts,
 		bool2int(d.Manual), bool2int(d.Once), nullMicros(d.NextAttemptAt), nullInt(d.LastStatusCode),
 		micros(d.CreatedAt), micros(d.UpdatedAt))

@@ -377,7 +377,7 @@ func (s *Store) PublishTest(ctx context.Context, e *hookd.Event, webhookID strin
 		d := hookd.Delivery{ID: hookd.NewID(hookd.PrefixDelivery, now), WorkspaceID: stored.WorkspaceID,
 			EventID: stored.ID, WebhookID: webhookID, EventType: stored.Type, Status: hookd.DeliveryPending,
 			NextAttemptAt: &next, Once: true, CreatedAt: now, UpdatedAt: now}
-		if err := writeRow(ctx, tx, &d); err != nil {
+		if err := writeRow(ctx, tx.StmtContext(ctx, s.stmts.writeRow), &d); err != nil {
 			return err
 		}
 		// Leased before the commit makes it due: no claim takes it.

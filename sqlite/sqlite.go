@@ -43,6 +43,8 @@ type Store struct {
 	queue queue
 	// payloads holds the payloads claims read last; guarded by claiming.
 	payloads payloadCache
+	// backlog fails the backlogs of disabled webhooks (backlog.go).
+	backlog backlogWorker
 }
 
 var _ hookd.Store = (*Store)(nil)
@@ -101,6 +103,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
 	s.publishing.start(s)
+	s.backlog.start(s)
 	return s, nil
 }
 
@@ -146,11 +149,13 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close waits for the Publish calls under way, then closes the prepared
-// statements and both connection pools. It is safe to call more than once;
+// Close waits for the Publish calls under way and for the batch of a
+// disabled webhook's backlog under way (the rest is failed after the next
+// Open), then closes the prepared statements and both connection pools. It is safe to call more than once;
 // calls after Close fail.
 func (s *Store) Close() error {
 	s.publishing.stop()
+	s.backlog.stop()
 	s.stmts.close()
 	s.claimStmts.close()
 	var errs []error

@@ -23,6 +23,10 @@ type statements struct {
 	streakFailed      *sql.Stmt
 	streakRestart     *sql.Stmt
 	failPending       *sql.Stmt
+	failingQueued     *sql.Stmt
+	writeRow          *sql.Stmt
+	markFailing       *sql.Stmt
+	clearFailing      *sql.Stmt
 	disableWebhook    *sql.Stmt
 }
 
@@ -47,6 +51,10 @@ func (st *statements) list() []struct {
 		{&st.streakFailed, sqlStreakFailed},
 		{&st.streakRestart, sqlStreakRestart},
 		{&st.failPending, sqlFailPending},
+		{&st.failingQueued, sqlFailingQueued},
+		{&st.writeRow, sqlWriteRow},
+		{&st.markFailing, sqlMarkFailing},
+		{&st.clearFailing, sqlClearFailing},
 		{&st.disableWebhook, sqlDisableWebhook},
 	}
 }

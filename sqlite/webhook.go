@@ -184,15 +184,51 @@ func (s *Store) ListWebhooks(ctx context.Context, workspaceID string, p hookd.Pa
 
 // UpdateWebhook writes every field of w, secrets included, and sets
 // w.UpdatedAt to now. When w goes from active to disabled, its pending
-// deliveries fail at now in the same transaction; when it goes back to
-// active, its failing streak and disabled reason are cleared. A webhook
-// that does not exist in w.WorkspaceID is ENOTFOUND.
+// deliveries fail at now: the transaction that disables it fails a first
+// batch, then UpdateWebhook fails the rest batch by batch, each batch in a
+// transaction of its own (backlog.go), before it returns; should that stop
+// (ctx ends), the store's worker finishes. When w goes back to active, the
+// batches of its last disable are finished first, and its failing streak
+// and disabled reason are cleared. A webhook that does not exist in
+// w.WorkspaceID is ENOTFOUND.
 func (s *Store) UpdateWebhook(ctx context.Context, w *hookd.Webhook, now time.Time) error {
+	for {
+		upd, failing, err := s.updateWebhook(ctx, w, now)
+		if errors.Is(err, errStillFailing) {
+			// Enabling a webhook whose backlog is still being failed:
+			// finish it, then try again.
+			if err := s.failBacklog(ctx, w.ID); err != nil {
+				return err
+			}
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if failing && s.failBacklog(ctx, upd.ID) != nil {
+			s.backlog.notify()
+		}
+		*w = upd
+		return nil
+	}
+}
+
+// errStillFailing stops the transaction that would enable a webhook whose
+// backlog is still being failed.
+var errStillFailing = errors.New("sqlite: the webhook's pending deliveries are still being failed")
+
+// updateWebhook is one try of UpdateWebhook: it returns the webhook as
+// written and whether its disable left batches to run.
+func (s *Store) updateWebhook(ctx context.Context, w *hookd.Webhook, now time.Time) (hookd.Webhook, bool, error) {
 	upd := *w
+	failing := false
 	err := s.write(ctx, "update webhook", func(ctx context.Context, tx *sql.Tx) error {
-		var old string
-		err := tx.QueryRowContext(ctx, `SELECT status FROM webhooks WHERE id = ? AND workspace_id = ?`,
-			upd.ID, upd.WorkspaceID).Scan(&old)
+		var (
+			old       string
+			failingAt sql.NullInt64
+		)
+		err := tx.QueryRowContext(ctx, `SELECT status, failing_at FROM webhooks WHERE id = ? AND workspace_id = ?`,
+			upd.ID, upd.WorkspaceID).Scan(&old, &failingAt)
 		if errors.Is(err, sql.ErrNoRows) {
 			return hookd.NotFound("webhook", upd.ID)
 		}
@@ -200,6 +236,9 @@ func (s *Store) UpdateWebhook(ctx context.Context, w *hookd.Webhook, now time.Ti
 			return err
 		}
 		if upd.Status == hookd.WebhookActive && old != hookd.WebhookActive {
+			if failingAt.Valid {
+				return errStillFailing
+			}
 			upd.FailingSince = nil
 			upd.DisabledReason = ""
 		}
@@ -220,17 +259,11 @@ func (s *Store) UpdateWebhook(ctx context.Context, w *hookd.Webhook, now time.Ti
 			return err
 		}
 		if old == hookd.WebhookActive && upd.Status != hookd.WebhookActive {
-			if err := s.failPending(ctx, tx, upd.ID, now, ""); err != nil {
-				return err
-			}
+			failing, err = s.startFailing(ctx, tx, upd.ID, now, "")
 		}
-		return nil
-	})
-	if err != nil {
 		return err
-	}
-	*w = upd
-	return nil
+	})
+	return upd, failing, err
 }
 
 // DeleteWebhook removes the webhook with its deliveries and their attempts.

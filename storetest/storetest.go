@@ -39,6 +39,8 @@ func Exercise(t *testing.T, newStore func(t *testing.T) hookd.Store) {
 		{"MaxWebhooks", testMaxWebhooks},
 		{"MaxWebhooksConcurrent", testMaxWebhooksConcurrent},
 		{"UpdateWebhookDisable", testUpdateWebhookDisable},
+		{"DisableLargeBacklog", testDisableLargeBacklog},
+		{"DisableRacingPublish", testDisableRacingPublish},
 		{"DeleteWebhook", testDeleteWebhook},
 		{"DeleteWorkspace", testDeleteWorkspace},
 		{"PublishMatching", testPublishMatching},

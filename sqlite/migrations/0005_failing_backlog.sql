@@ -1,0 +1,10 @@
+-- A disable fails the webhook's pending deliveries in batches, each in a
+-- transaction of its own (backlog.go), so that a large backlog neither
+-- fills memory nor holds the writer. failing_at is the time of the disable
+-- whose batches are not all done (NULL: none), the updated_at of the
+-- deliveries they fail; failing_spare is a delivery they leave alone (the
+-- one whose record disabled the webhook; '' for none). Open resumes the
+-- batches of a disable that a crash cut short.
+
+ALTER TABLE webhooks ADD COLUMN failing_at INTEGER;
+ALTER TABLE webhooks ADD COLUMN failing_spare TEXT NOT NULL DEFAULT '';
