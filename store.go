@@ -44,7 +44,9 @@ type Store interface {
 	Webhook(ctx context.Context, workspaceID, id string) (*Webhook, error)
 	ListWebhooks(ctx context.Context, workspaceID string, p Page) ([]Webhook, string, error)
 	// UpdateWebhook writes every field of w, secrets included. When w goes
-	// from active to disabled, its pending deliveries fail at now.
+	// from active to disabled, its pending deliveries fail at now, in
+	// batches (each a transaction of its own) before it returns. Before w
+	// goes back to active, the batches of its last disable are finished.
 	UpdateWebhook(ctx context.Context, w *Webhook, now time.Time) error
 	// DeleteWebhook removes the webhook and its deliveries.
 	DeleteWebhook(ctx context.Context, workspaceID, id string) error
@@ -215,7 +217,8 @@ type AttemptRecord struct {
 	// starts at Attempt.StartedAt unless one is running.
 	Succeeded bool
 	// DisableReason, when set, disables the webhook with that reason and
-	// fails its pending deliveries.
+	// fails its pending deliveries: a first batch with the record, the
+	// rest in the background, batch by batch.
 	DisableReason string
 	Now           time.Time
 }

@@ -49,6 +49,8 @@ func TestRunTiny(t *testing.T) {
 		"memory peak RSS":         float64(rep.Memory.PeakRSS),
 		"memory full-queue rate":  rep.Memory.FullPerSecond,
 		"memory empty-queue rate": rep.Memory.EmptyPerSecond,
+		"disable seconds":         rep.Disable.Seconds,
+		"disable idle RSS":        float64(rep.Disable.IdleRSS),
 		"signatures verified":     float64(rep.SignaturesVerified),
 	}
 	for name, v := range positive {
@@ -75,7 +77,10 @@ func TestRunTiny(t *testing.T) {
 	if err := bench.WriteTable(&table, rep); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"ceiling", "end to end", "publish, batch", "latency", "isolation", "memory"} {
+	if rep.Disable.PeakRSS < rep.Disable.IdleRSS/2 || rep.Disable.PeakRSS > 4<<30 {
+		t.Errorf("disable: peak RSS %d, idle RSS %d: implausible", rep.Disable.PeakRSS, rep.Disable.IdleRSS)
+	}
+	for _, want := range []string{"ceiling", "end to end", "publish, batch", "latency", "isolation", "memory", "disable"} {
 		if !bytes.Contains(table.Bytes(), []byte(want)) {
 			t.Errorf("table lacks %q:\n%s", want, table.String())
 		}

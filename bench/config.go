@@ -17,10 +17,11 @@ const (
 	PhaseLatency   = "latency"
 	PhaseIsolation = "isolation"
 	PhaseMemory    = "memory"
+	PhaseDisable   = "disable"
 )
 
 // AllPhases lists every phase in the order Run measures them.
-var AllPhases = []string{PhaseCeiling, PhaseEndToEnd, PhasePublish, PhaseLatency, PhaseIsolation, PhaseMemory}
+var AllPhases = []string{PhaseCeiling, PhaseEndToEnd, PhasePublish, PhaseLatency, PhaseIsolation, PhaseMemory, PhaseDisable}
 
 // Config says what Run measures. The zero value of each field means its
 // default; WithDefaults fills them.
@@ -56,7 +57,8 @@ type Config struct {
 	// so that Rate events/s are Rate deliveries/s.
 	LatencyWebhooks int
 	// Backlog is how many pending deliveries the memory phase loads before
-	// it lets them drain. Defaults to 1,000,000.
+	// it lets them drain, and the disable phase before it disables their
+	// webhook. Defaults to 1,000,000.
 	Backlog int
 	// Phases selects what to measure (names from AllPhases). Defaults to
 	// all. The isolation phase needs the end-to-end phase's rate as its

@@ -54,6 +54,12 @@ func WriteTable(w io.Writer, rep Report) error {
 			m.Window, num(m.FullPerSecond), 100*m.Ratio, m.Window, num(m.EmptyPerSecond))
 		fmt.Fprintf(tw, "  drain, whole backlog\t%s deliveries/s\t%.1fs\t\n", num(m.DrainPerSecond), m.DrainSeconds)
 	}
+	if d := rep.Disable; d != nil {
+		fmt.Fprintf(tw, "disable, webhook with %d pending\t%.1f s\tuntil the API answered, every delivery failed\t\n", d.Backlog, d.Seconds)
+		fmt.Fprintf(tw, "  RSS, idle / peak during the disable\t%s / %s\t+%s; backlog loaded in %.1fs\t\n",
+			mb(d.IdleRSS), mb(d.PeakRSS), mb(d.PeakRSS-d.IdleRSS), d.LoadSeconds)
+		fmt.Fprintf(tw, "  single publishes during the disable\tmax %.0f ms\t%d published one after another\t\n", d.PublishMaxms, d.Publishes)
+	}
 	fmt.Fprintf(tw, "signatures checked (1 in %d)\t%d valid\t%d invalid\t\n", verifyEvery, rep.SignaturesVerified, rep.SignaturesInvalid)
 	if err := tw.Flush(); err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"runtime"
 	"slices"
 	"strings"
@@ -40,6 +41,7 @@ type Report struct {
 	Latency   *Latency   `json:"latency,omitempty"`
 	Isolation *Isolation `json:"isolation,omitempty"`
 	Memory    *Memory    `json:"memory,omitempty"`
+	Disable   *Disable   `json:"disable,omitempty"`
 
 	// SignaturesVerified and SignaturesInvalid count the sampled signature
 	// checks of the receiver: one request in 64.
@@ -139,6 +141,25 @@ type Memory struct {
 	DrainPerSecond float64 `json:"drain_per_second"`
 }
 
+// Disable is the process's memory and the time taken while it disables a
+// webhook with a large backlog of pending deliveries (through the API,
+// which answers once every one of them is failed).
+type Disable struct {
+	Backlog     int     `json:"backlog"`
+	LoadSeconds float64 `json:"load_seconds"`
+	IdleRSS     int64   `json:"idle_rss_bytes"` // VmRSS with the backlog loaded, before the disable
+	// PeakRSS is the highest resident set during the disable: VmHWM, reset
+	// before it (/proc/<pid>/clear_refs), or else the highest VmRSS sampled
+	// every 10 ms.
+	PeakRSS int64   `json:"peak_rss_bytes"`
+	Seconds float64 `json:"seconds"`
+	// Publishes counts the single events published one after another
+	// while the disable ran, and PublishMaxms is the longest of them: how
+	// long other writes waited for the disable.
+	Publishes    int     `json:"publishes_during"`
+	PublishMaxms float64 `json:"publish_max_ms"`
+}
+
 // Run measures the phases of cfg and returns what it measured. It returns
 // an error when cfg cannot be used or the receiver cannot start; a phase
 // that fails is recorded in Report.Errors and the others still run.
@@ -168,6 +189,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		{PhaseLatency, r.latency},
 		{PhaseIsolation, r.isolation},
 		{PhaseMemory, r.memory},
+		{PhaseDisable, r.disable},
 	}
 	for _, p := range phases {
 		if !cfg.has(p.name) {
@@ -259,6 +281,7 @@ type hookSpec struct {
 type fixture struct {
 	srv    *server
 	ws     string
+	hooks  []string // the webhooks' ids, in routes order
 	routes []*route
 }
 
@@ -304,6 +327,7 @@ func (r *runner) addWorkspace(ctx context.Context, srv *server, specs []hookSpec
 		}
 		rt.secret = w.SigningSecret
 		f.routes = append(f.routes, rt)
+		f.hooks = append(f.hooks, w.ID)
 	}
 	return f, nil
 }
@@ -718,5 +742,95 @@ func (r *runner) memory(ctx context.Context, rep *Report) error {
 	m.Ratio = m.FullPerSecond / m.EmptyPerSecond
 	rep.Memory = m
 	r.cfg.Log("memory: peak RSS %d MB; drain %.0f/s full, %.0f/s nearly empty", m.PeakRSS>>20, m.FullPerSecond, m.EmptyPerSecond)
+	return nil
+}
+
+// disable loads Backlog pending deliveries to one webhook (the receiver
+// holds its answers, so they stay pending) and disables the webhook
+// through the API, measuring hookd's RSS before and during the disable.
+func (r *runner) disable(ctx context.Context, rep *Report) error {
+	gate := make(chan struct{})
+	f, err := r.setup(ctx, []hookSpec{{gate: gate, timeout: hookd.MaxTimeoutSeconds}})
+	if err != nil {
+		return err
+	}
+	defer f.stop(r.cfg)
+	defer close(gate)
+	d := &Disable{Backlog: r.cfg.Backlog}
+	start := time.Now()
+	if _, err := r.publishBatches(ctx, f, d.Backlog); err != nil {
+		return err
+	}
+	d.LoadSeconds = time.Since(start).Seconds()
+	if _, d.IdleRSS, err = f.srv.memory(); err != nil {
+		return err
+	}
+	r.cfg.Log("disable: %d deliveries pending after %.1fs, RSS %d MB; disabling", d.Backlog, d.LoadSeconds, d.IdleRSS>>20)
+
+	reset := f.srv.resetPeak() == nil
+	var sampled atomic.Int64
+	sampled.Store(d.IdleRSS)
+	done := make(chan struct{})
+	sampling := make(chan struct{})
+	go func() {
+		defer close(sampling)
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			if _, rss, err := f.srv.memory(); err == nil && rss > sampled.Load() {
+				sampled.Store(rss)
+			}
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	publishing := make(chan error, 1)
+	go func() {
+		body := []byte(`{"type":"` + eventType + `","payload":` + string(r.payload) + `}`)
+		for {
+			select {
+			case <-done:
+				publishing <- nil
+				return
+			default:
+			}
+			t := time.Now()
+			if err := f.srv.api.Do(ctx, client.Request{Method: http.MethodPost,
+				Path: "/v1/workspaces/" + f.ws + "/events", Body: body}, nil); err != nil {
+				publishing <- fmt.Errorf("publish during the disable: %w", err)
+				return
+			}
+			d.Publishes++
+			d.PublishMaxms = max(d.PublishMaxms, float64(time.Since(t).Microseconds())/1000)
+		}
+	}()
+	start = time.Now()
+	_, err = f.srv.api.UpdateWebhook(ctx, f.ws, f.hooks[0], client.WebhookInput{Status: hookd.WebhookDisabled})
+	d.Seconds = time.Since(start).Seconds()
+	close(done)
+	<-sampling
+	if perr := <-publishing; err == nil {
+		err = perr
+	}
+	if err != nil {
+		return fmt.Errorf("disable: %w", err)
+	}
+	d.PeakRSS = sampled.Load()
+	if peak, _, err := f.srv.memory(); err == nil && reset {
+		d.PeakRSS = max(d.PeakRSS, peak)
+	}
+	left, err := f.srv.api.Deliveries(ctx, f.ws, f.hooks[0], url.Values{"status": {hookd.DeliveryPending}, "limit": {"1"}})
+	if err != nil {
+		return err
+	}
+	if len(left.Data) > 0 {
+		return fmt.Errorf("disable: delivery %s still pending once the disable returned", left.Data[0].ID)
+	}
+	rep.Disable = d
+	r.cfg.Log("disable: %.1fs; RSS %d MB idle, %d MB peak; %d publishes meanwhile, the longest %.0f ms",
+		d.Seconds, d.IdleRSS>>20, d.PeakRSS>>20, d.Publishes, d.PublishMaxms)
 	return nil
 }

@@ -138,6 +138,12 @@ func (s *server) memory() (peak, now int64, err error) {
 	return peak, now, nil
 }
 
+// resetPeak sets the process's VmHWM to its current RSS, through
+// /proc/<pid>/clear_refs (Linux 4.0 and later).
+func (s *server) resetPeak() error {
+	return os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", s.cmd.Process.Pid), []byte("5"), 0)
+}
+
 // cpuTime returns the CPU time the process has used so far, user and
 // system, from /proc/<pid>/stat (in clock ticks of 1/100 s, USER_HZ).
 func (s *server) cpuTime() (time.Duration, error) {

@@ -16,7 +16,8 @@ Runs hookd's benchmark on this machine: a local receiver, the ceiling (plain
 Go HTTP to that receiver, no hookd), then a real 'hookd serve' process per
 phase on a fresh data directory: end-to-end deliveries per second, publish
 rate, latency from publish to arrival, memory with a backlog of pending
-deliveries, and isolation from webhooks that never answer. See BENCHMARKS.md.`
+deliveries, isolation from webhooks that never answer, and memory and time
+while a webhook with a backlog is disabled. See BENCHMARKS.md.`
 
 func runBench(ctx context.Context, args []string, out, errOut io.Writer) error {
 	fs := newFlagSet("bench", benchUsage, errOut)
@@ -28,7 +29,7 @@ func runBench(ctx context.Context, args []string, out, errOut io.Writer) error {
 	concurrency := fs.Int("concurrency", 0, "hookd's --workers, and the ceiling's requests in flight (default 256)")
 	duration := fs.Duration("duration", 0, "length of the timed phases: ceiling, single publishes, latency (default 10s; 3s with --quick)")
 	rate := fs.Int("rate", 0, "offered events per second in the latency phase (default 1000)")
-	backlog := fs.Int("backlog", 0, "pending deliveries in the memory phase (default 1000000; 100000 with --quick)")
+	backlog := fs.Int("backlog", 0, "pending deliveries in the memory and disable phases (default 1000000; 100000 with --quick)")
 	database := fs.String("database", "", "database URL for hookd serve: empty for SQLite, or postgres://…")
 	phases := fs.String("phases", "", "comma-separated phases to run: "+strings.Join(bench.AllPhases, ",")+" (default all)")
 	exe := fs.String("hookd", "", "hookd binary to benchmark (default this one)")

@@ -30,6 +30,14 @@
 // which the engine waits for. The per-webhook cap on attempts in flight is
 // per process.
 //
+// A publish reads the workspace's active webhooks and then inserts their
+// deliveries; it holds the workspace's advisory lock shared meanwhile, and
+// a disable takes it exclusive, so that no publish inserts deliveries for a
+// webhook whose disable has already failed its pending ones. A disable
+// fails the webhook's backlog in batches, each a transaction of its own
+// (backlog.go); every process runs a worker that finishes the batches a
+// crashed process left.
+//
 // Writes that make deliveries due (Publish, RetryDelivery,
 // RecoverDeliveries, ReleaseClaims, enabling a webhook) NOTIFY hookd_due
 // in their transaction; SubscribeDue LISTENs on a connection of its own,

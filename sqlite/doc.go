@@ -23,6 +23,11 @@
 // array in its row, appended to by each record: recording an attempt
 // writes that one row.
 //
+// Disabling a webhook fails its pending deliveries in batches, each a
+// write transaction of its own, writing the rows of the queued ones and
+// moving the cursor past them (backlog.go): a store's worker finishes, at
+// Open, the batches a crash cut short.
+//
 // Delivery claims read a partial index of pending delivery rows per webhook
 // in due order, then the webhook's queued deliveries in event order from
 // where the last claim stopped, so the cost of a claim follows the number of
