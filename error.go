@@ -16,6 +16,7 @@ const (
 	ETOOLARGE     = "too_large"    // the request body is over its limit (413)
 	ELIMIT        = "limit"        // a count limit such as max_webhooks is reached (422)
 	EUNAVAILABLE  = "unavailable"  // the database cannot be reached (503)
+	ESTORAGE      = "storage"      // the database's storage is full or read-only: writes fail (507)
 	EINTERNAL     = "internal"     // a bug or an unexpected failure (500)
 )
 
@@ -90,4 +91,23 @@ func ErrorMessage(err error) string {
 // NotFound returns an ENOTFOUND error for a thing of the given kind and id.
 func NotFound(kind, id string) *Error {
 	return Errorf(ENOTFOUND, "%s %q not found", kind, id)
+}
+
+// The messages of ESTORAGE errors: what a user learns of a write that the
+// database's storage refused.
+const (
+	storageFullMessage     = "the database's storage is full or cannot be written; writes fail until space is freed"
+	storageReadOnlyMessage = "the database is read-only; writes fail until it is writable again"
+)
+
+// StorageFull returns an ESTORAGE error saying that the database's storage
+// is full (or fails to write), with cause for the log.
+func StorageFull(cause error) *Error {
+	return &Error{Code: ESTORAGE, Message: storageFullMessage, Err: cause}
+}
+
+// StorageReadOnly returns an ESTORAGE error saying that the database is
+// read-only, with cause for the log.
+func StorageReadOnly(cause error) *Error {
+	return &Error{Code: ESTORAGE, Message: storageReadOnlyMessage, Err: cause}
 }

@@ -12,7 +12,10 @@ import (
 // workspace is not found too. Methods take the current time as an argument
 // where they need it, so a Store has no clock of its own.
 type Store interface {
-	// Ping reports whether the database answers.
+	// Ping reports whether the database answers and takes writes: an
+	// EUNAVAILABLE error when it does not answer, an ESTORAGE one from a
+	// write that failed for a full disk or a read-only database until a
+	// write commits again.
 	Ping(ctx context.Context) error
 	// Close releases the database.
 	Close() error

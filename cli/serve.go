@@ -110,6 +110,7 @@ func serve(ctx context.Context, c serveConfig, out, errOut io.Writer) error {
 		return usageError("--log-level %q: use debug, info, warn or error", c.logLevel)
 	}
 	logger := slog.New(slog.NewTextHandler(errOut, &slog.HandlerOptions{Level: level}))
+	slog.SetDefault(logger) // for the sqlite store, which logs there
 
 	if err := os.MkdirAll(c.data, 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)

@@ -279,7 +279,7 @@ func (e *Engine) release(ids []string) {
 	defer cancel()
 	if err := e.cfg.Store.ReleaseClaims(ctx, ids); err != nil {
 		// The leases run out by themselves; the deliveries are late, not lost.
-		e.cfg.Logger.Error("hand back deliveries", "count", len(ids), "err", err)
+		e.cfg.Logger.Log(ctx, hookd.LogLevel(err), "hand back deliveries", "count", len(ids), "err", err)
 	}
 }
 
@@ -312,7 +312,7 @@ func (e *Engine) claimLoop() {
 		claims, err := e.cfg.Store.ClaimDue(ctx, r)
 		if err != nil {
 			if ctx.Err() == nil {
-				e.cfg.Logger.Error("claim deliveries", "err", err)
+				e.cfg.Logger.Log(ctx, hookd.LogLevel(err), "claim deliveries", "err", err)
 				e.waitFor(ctx, nil, e.cfg.PollInterval)
 				newcomers = true
 			}
@@ -435,9 +435,12 @@ func (e *Engine) recordLoop() {
 
 // write stores a batch of records, trying again while the store fails: as
 // long as the store is unavailable (EUNAVAILABLE: the database restarts or
-// cannot be reached), else 10 times; once Stop's deadline has passed, each
-// batch gets one try. A batch it cannot write is dropped: its leases run
-// out and the deliveries are sent again (at least once).
+// cannot be reached) or out of storage (ESTORAGE: a full disk, a read-only
+// database), else 10 times; once Stop's deadline has passed, each batch
+// gets one try. A batch it cannot write is dropped: its leases run out and
+// the deliveries are sent again (at least once). Storage failures are not
+// logged at each try: the store logs when writes start to fail and when
+// they succeed again.
 func (e *Engine) write(batch []hookd.AttemptRecord) {
 	backoff := 50 * time.Millisecond
 	for try := 1; ; try++ {
@@ -447,11 +450,13 @@ func (e *Engine) write(batch []hookd.AttemptRecord) {
 		if err == nil {
 			return
 		}
-		e.cfg.Logger.Error("record attempts", "count", len(batch), "try", try, "err", err)
-		// While the database is unreachable, keep the batch: the leases
-		// may run out meanwhile, and the deliveries be sent again, but the
-		// log keeps every attempt that was made. Other errors get 10 tries.
-		if try >= 10 && hookd.ErrorCode(err) != hookd.EUNAVAILABLE {
+		code := hookd.ErrorCode(err)
+		e.cfg.Logger.Log(context.Background(), hookd.LogLevel(err), "record attempts", "count", len(batch), "try", try, "err", err)
+		// While the database is unreachable or out of storage, keep the
+		// batch: the leases may run out meanwhile, and the deliveries be
+		// sent again, but the log keeps every attempt that was made.
+		// Other errors get 10 tries.
+		if try >= 10 && code != hookd.EUNAVAILABLE && code != hookd.ESTORAGE {
 			e.cfg.Logger.Error("record attempts: giving up; the deliveries will be sent again when their leases run out", "count", len(batch))
 			return
 		}

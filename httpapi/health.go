@@ -33,6 +33,11 @@ func (s *server) readyz(req *request) (int, any, error) {
 	ctx, cancel := context.WithTimeout(req.Context(), readyTimeout)
 	defer cancel()
 	if err := s.store.Ping(ctx); err != nil {
+		if hookd.ErrorCode(err) == hookd.ESTORAGE {
+			// Not ready while writes fail for lack of storage; the store
+			// logged that once, so the error carries no cause to log.
+			return 0, nil, &hookd.Error{Code: hookd.EUNAVAILABLE, Message: hookd.ErrorMessage(err)}
+		}
 		return 0, nil, &hookd.Error{Code: hookd.EUNAVAILABLE, Message: "the database does not answer", Err: err}
 	}
 	return http.StatusOK, health{Status: "ok", Version: s.cfg.Version}, nil

@@ -59,7 +59,7 @@ func (s *server) serveIdempotent(rt route, w http.ResponseWriter, req *request, 
 	if resp.status >= 500 {
 		s.releaseIdempotencyKey(ctx, scope, key)
 	} else if err := s.store.SaveIdempotentResponse(ctx, scope, key, hookd.IdempotentResponse{Status: resp.status, Body: resp.body}); err != nil {
-		s.log.Error("save idempotent response", "scope", scope, "err", err)
+		s.log.Log(ctx, hookd.LogLevel(err), "save idempotent response", "scope", scope, "err", err)
 		s.releaseIdempotencyKey(ctx, scope, key)
 	}
 	done = true
@@ -68,7 +68,7 @@ func (s *server) serveIdempotent(rt route, w http.ResponseWriter, req *request, 
 
 func (s *server) releaseIdempotencyKey(ctx context.Context, scope, key string) {
 	if err := s.store.ReleaseIdempotencyKey(ctx, scope, key); err != nil {
-		s.log.Error("release idempotency key", "scope", scope, "err", err)
+		s.log.Log(ctx, hookd.LogLevel(err), "release idempotency key", "scope", scope, "err", err)
 	}
 }
 

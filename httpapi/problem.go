@@ -43,6 +43,7 @@ var problemKinds = map[string]problemKind{
 	hookd.ETOOLARGE:      {http.StatusRequestEntityTooLarge, "Content too large"},
 	hookd.EINTERNAL:      {http.StatusInternalServerError, "Internal server error"},
 	hookd.EUNAVAILABLE:   {http.StatusServiceUnavailable, "Service unavailable"},
+	hookd.ESTORAGE:       {http.StatusInsufficientStorage, "Insufficient storage"},
 }
 
 // internalDetail is all a user learns of an internal error.
@@ -58,10 +59,16 @@ type problem struct {
 }
 
 // errorResponse renders err as a problem document. The cause of internal
-// and unavailable errors goes to the log, never to the user.
+// and unavailable errors goes to the log, never to the user. Storage
+// errors (507) are not logged here: the store logs once when writes start
+// to fail, not at every request.
 func (s *server) errorResponse(r *http.Request, err error) response {
+	var e *hookd.Error
 	switch code := hookd.ErrorCode(err); {
 	case code == hookd.EUNAVAILABLE:
+		if errors.As(err, &e) && e.Err == nil { // without a cause, it was logged where it arose
+			break
+		}
 		s.log.Warn("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	case code == hookd.EINTERNAL || problemKinds[code].status == 0:
 		level := slog.LevelError

@@ -118,7 +118,7 @@ func (s *Store) ClaimDue(ctx context.Context, r hookd.ClaimRequest) ([]hookd.Cla
 	}
 	turn := s.claimTurn.Add(1) - 1
 	var out []hookd.Claim
-	err := s.write(ctx, "claim deliveries", func(ctx context.Context, tx pgx.Tx) error {
+	err := s.transact(ctx, "claim deliveries", func(ctx context.Context, tx pgx.Tx) error {
 		out = nil
 		hooks, err := dueWebhooks(ctx, tx, now, exclude, excludeWS)
 		if err != nil || len(hooks) == 0 {
@@ -163,6 +163,11 @@ func (s *Store) ClaimDue(ctx context.Context, r hookd.ClaimRequest) ([]hookd.Cla
 		out, err = attachWebhooks(ctx, tx, hooks)
 		return err
 	})
+	// A claim that found nothing wrote nothing, even on a read-only
+	// database: it says nothing of the storage.
+	if err != nil || len(out) > 0 {
+		s.storage.Observe(err)
+	}
 	if err != nil {
 		return nil, err
 	}

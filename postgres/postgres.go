@@ -38,7 +38,9 @@ type Config struct {
 	// "<hostname>/<pid>/<random>".
 	Instance string
 	// Logger receives what the store cannot return: the notification
-	// listener losing its connection. Defaults to slog.Default().
+	// listener losing its connection, and writes starting to fail for a
+	// full disk or a read-only database, and succeeding again. Defaults to
+	// slog.Default().
 	Logger *slog.Logger
 }
 
@@ -61,6 +63,9 @@ type Store struct {
 	connCfg  *pgx.ConnConfig // for the listener's own connections
 	instance string
 	log      *slog.Logger
+	// storage says whether writes fail for a full disk or a read-only
+	// database (Ping fails meanwhile).
+	storage *hookd.StorageState
 
 	// claimTurn rotates the webhook ClaimDue starts with.
 	claimTurn atomic.Uint64
@@ -118,6 +123,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		connCfg:  poolCfg.ConnConfig,
 		instance: cfg.Instance,
 		log:      cfg.Logger,
+		storage:  hookd.NewStorageState(cfg.Logger),
 		closing:  make(chan struct{}),
 	}
 	if err := s.migrate(ctx); err != nil {
@@ -150,13 +156,15 @@ func registerUTC(c *pgx.Conn) {
 // Instance returns the name this store writes in the leases it takes.
 func (s *Store) Instance() string { return s.instance }
 
-// Ping reports whether the database answers. A failure is an EUNAVAILABLE
-// error.
+// Ping reports whether the database answers and takes writes. It returns
+// an EUNAVAILABLE error when the database does not answer, and the
+// ESTORAGE error of the last write when that failed for a full disk or a
+// read-only database and no write has committed since.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.pool.Ping(ctx); err != nil {
 		return &hookd.Error{Code: hookd.EUNAVAILABLE, Message: "the database does not answer", Err: err}
 	}
-	return nil
+	return s.storage.Err()
 }
 
 // Close ends the notification subscriptions and the backlog worker (a
@@ -187,9 +195,18 @@ const maxTxTries = 3
 // runs it again (up to maxTxTries times) when PostgreSQL aborts it for a
 // deadlock or a serialization failure: fn must leave no trace outside the
 // transaction until write returns nil. Errors from fn that are
-// *hookd.Error pass unchanged; connection failures become EUNAVAILABLE;
-// others are wrapped with op.
+// *hookd.Error pass unchanged; connection failures become EUNAVAILABLE, a
+// full disk or a read-only database ESTORAGE; others are wrapped with op.
+// Its outcome sets or clears s.storage.
 func (s *Store) write(ctx context.Context, op string, fn func(ctx context.Context, tx pgx.Tx) error) error {
+	err := s.transact(ctx, op, fn)
+	s.storage.Observe(err)
+	return err
+}
+
+// transact is write without the storage state: it runs fn in one
+// transaction, again after a deadlock or a serialization failure.
+func (s *Store) transact(ctx context.Context, op string, fn func(ctx context.Context, tx pgx.Tx) error) error {
 	for try := 1; ; try++ {
 		err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return fn(ctx, tx) })
 		if err == nil {
@@ -221,6 +238,8 @@ const (
 	codeDeadlock            = "40P01"
 	codeBadCharacter        = "22021" // character_not_in_repertoire: a NUL, or bytes that are not UTF-8
 	codeUntranslatable      = "22P05"
+	codeDiskFull            = "53100"
+	codeReadOnly            = "25006" // read_only_sql_transaction: a standby, or default_transaction_read_only
 )
 
 func pgCode(err error) string {
@@ -242,14 +261,21 @@ func isConflict(err error) bool {
 const errUnavailable = "the database is unavailable; try again later"
 
 // wrap prefixes err with op unless it is a domain error, which is meant for
-// the user as it is. A connection failure becomes an EUNAVAILABLE error
-// (503 in the API), text that PostgreSQL cannot store an EINVALID one.
+// the user as it is. A full disk or a read-only database becomes an
+// ESTORAGE error (507 in the API), a connection failure an EUNAVAILABLE
+// one (503), text that PostgreSQL cannot store an EINVALID one.
 func wrap(op string, err error) error {
 	var he *hookd.Error
 	if errors.As(err, &he) {
 		return err
 	}
 	cause := fmt.Errorf("%s: %w", op, err)
+	switch pgCode(err) {
+	case codeDiskFull:
+		return hookd.StorageFull(cause)
+	case codeReadOnly:
+		return hookd.StorageReadOnly(cause)
+	}
 	switch {
 	case Unavailable(err):
 		return &hookd.Error{Code: hookd.EUNAVAILABLE, Message: errUnavailable, Err: cause}
@@ -261,8 +287,9 @@ func wrap(op string, err error) error {
 
 // Unavailable reports whether err says that the database could not be
 // reached or went away: a refused or broken connection, a timeout, a
-// server shutting down, starting up or out of connections. A query that
-// failed this way may be tried again once the database is back.
+// server shutting down, starting up, out of connections or memory (but
+// not out of disk: that is ESTORAGE). A query that failed this way may be
+// tried again once the database is back.
 func Unavailable(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) {
 		return false
@@ -271,8 +298,8 @@ func Unavailable(err error) bool {
 	if errors.As(err, &pe) {
 		switch {
 		case strings.HasPrefix(pe.Code, "08"), // connection exception
-			strings.HasPrefix(pe.Code, "53"),  // insufficient resources: too many connections, disk full
-			strings.HasPrefix(pe.Code, "57P"): // admin or crash shutdown, cannot connect now
+			strings.HasPrefix(pe.Code, "53") && pe.Code != codeDiskFull, // insufficient resources: too many connections, out of memory
+			strings.HasPrefix(pe.Code, "57P"):                           // admin or crash shutdown, cannot connect now
 			return true
 		}
 		return false

@@ -428,6 +428,7 @@ func TestUnavailable(t *testing.T) {
 		{"server shutting down", &pgconn.PgError{Code: "57P01"}, true},
 		{"server starting up", &pgconn.PgError{Code: "57P03"}, true},
 		{"too many connections", &pgconn.PgError{Code: "53300"}, true},
+		{"disk full (ESTORAGE)", &pgconn.PgError{Code: "53100"}, false},
 		{"connection failure", &pgconn.PgError{Code: "08006"}, true},
 		{"broken connection", fmt.Errorf("query: %w", io.ErrUnexpectedEOF), true},
 		{"timeout", context.DeadlineExceeded, true},

@@ -168,7 +168,8 @@ func (q *publishQueue) stop() {
 }
 
 // publishGroup stores the calls of group in one transaction, each in a
-// savepoint: a call that fails is rolled back alone.
+// savepoint: a call that fails is rolled back alone, unless the storage
+// refused it (ESTORAGE), which fails the whole group.
 func (s *Store) publishGroup(group []*publishRequest) {
 	live := group[:0:0]
 	for _, r := range group {
@@ -199,6 +200,11 @@ func (s *Store) publishGroup(group []*publishRequest) {
 			out, err := p.publishAll(r.events)
 			if err != nil {
 				r.err = wrap("publish", err)
+				if hookd.ErrorCode(r.err) == hookd.ESTORAGE {
+					// The disk refuses the group, which then commits
+					// nothing: each call gets the error.
+					return r.err
+				}
 				if _, err := tx.ExecContext(ctx, `ROLLBACK TO publish_call`); err != nil {
 					return err
 				}

@@ -45,6 +45,9 @@ type Store struct {
 	payloads payloadCache
 	// backlog fails the backlogs of disabled webhooks (backlog.go).
 	backlog backlogWorker
+	// storage says whether writes fail for a full disk or a read-only
+	// file (Ping fails meanwhile).
+	storage *hookd.StorageState
 }
 
 var _ hookd.Store = (*Store)(nil)
@@ -54,6 +57,11 @@ var _ hookd.Store = (*Store)(nil)
 // and releases every delivery lease, so that deliveries a crashed process
 // held are due again at once. It returns an error when the file cannot be
 // opened or a migration fails.
+//
+// A write that fails because the disk is full (SQLITE_FULL, or writing or
+// syncing a file fails) or the database is read-only (SQLITE_READONLY)
+// returns an ESTORAGE error, and Ping fails from then until a write
+// commits again; slog.Default() hears of each change, once.
 func Open(ctx context.Context, path string) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("open sqlite: empty path")
@@ -69,7 +77,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	writer.SetMaxIdleConns(1)
 	writer.SetConnMaxLifetime(0)
 	writer.SetConnMaxIdleTime(0)
-	s := &Store{writer: writer}
+	s := &Store{writer: writer, storage: hookd.NewStorageState(nil)}
 	if err := s.migrate(ctx); err != nil {
 		writer.Close()
 		return nil, err
@@ -139,14 +147,16 @@ func readerDSN(path string) string {
 		"&_pragma=query_only(1)"
 }
 
-// Ping reports whether the database answers a query on a read connection.
-// A failure is an EUNAVAILABLE error.
+// Ping reports whether the database answers a query on a read connection
+// and takes writes. It returns an EUNAVAILABLE error when the query fails,
+// and the ESTORAGE error of the last write when that failed for lack of
+// storage and no write has committed since.
 func (s *Store) Ping(ctx context.Context) error {
 	var one int
 	if err := s.reader.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
 		return &hookd.Error{Code: hookd.EUNAVAILABLE, Message: "the database does not answer", Err: err}
 	}
-	return nil
+	return s.storage.Err()
 }
 
 // Close waits for the Publish calls under way and for the batch of a
@@ -176,25 +186,34 @@ type querier interface {
 }
 
 // write runs fn in one write transaction, named op in errors. Errors from
-// fn that are *hookd.Error pass unchanged; others are wrapped with op.
+// fn that are *hookd.Error pass unchanged; a full disk or a read-only
+// database becomes an ESTORAGE error; others are wrapped with op. Its
+// outcome sets or clears s.storage.
 //
 // fn gets ctx without its cancellation: the driver would otherwise start a
 // goroutine to watch ctx for every statement, which costs more than a
 // statement of the hot path. An ended ctx still rolls the transaction back
 // (database/sql watches it) once the running statement returns.
 func (s *Store) write(ctx context.Context, op string, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	err := s.transact(ctx, fn)
+	if err != nil {
+		err = wrap(op, err)
+	}
+	s.storage.Observe(err)
+	return err
+}
+
+// transact runs fn in one write transaction.
+func (s *Store) transact(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("%s: %w", op, err)
+		return err
 	}
 	if err := fn(context.WithoutCancel(ctx), tx); err != nil {
 		_ = tx.Rollback()
-		return wrap(op, err)
+		return err
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("%s: %w", op, err)
-	}
-	return nil
+	return tx.Commit()
 }
 
 // read runs fn in one read transaction, so that its queries see one
@@ -213,13 +232,30 @@ func (s *Store) read(ctx context.Context, op string, fn func(ctx context.Context
 }
 
 // wrap prefixes err with op unless it is a domain error, which is meant for
-// the user as it is.
+// the user as it is. A full disk or a read-only database becomes an
+// ESTORAGE error (507 in the API).
 func wrap(op string, err error) error {
 	var he *hookd.Error
 	if errors.As(err, &he) {
 		return err
 	}
-	return fmt.Errorf("%s: %w", op, err)
+	cause := fmt.Errorf("%s: %w", op, err)
+	var se *sqlitedriver.Error
+	if !errors.As(err, &se) {
+		return cause
+	}
+	switch code := se.Code(); {
+	case code&0xff == sqlite3.SQLITE_FULL,
+		// Writing or syncing a file fails: what a full disk can also
+		// look like (ENOSPC, EDQUOT), besides SQLITE_FULL.
+		code == sqlite3.SQLITE_IOERR_WRITE, code == sqlite3.SQLITE_IOERR_FSYNC,
+		code == sqlite3.SQLITE_IOERR_DIR_FSYNC, code == sqlite3.SQLITE_IOERR_TRUNCATE,
+		code == sqlite3.SQLITE_IOERR_SHMSIZE:
+		return hookd.StorageFull(cause)
+	case code&0xff == sqlite3.SQLITE_READONLY:
+		return hookd.StorageReadOnly(cause)
+	}
+	return cause
 }
 
 // isUniqueViolation reports whether err is a UNIQUE or PRIMARY KEY
