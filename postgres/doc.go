@@ -46,5 +46,7 @@
 // Errors that mean the database cannot be reached (refused or broken
 // connections, timeouts, a server shutting down or starting up) are
 // hookd.EUNAVAILABLE, which the API answers with 503; the pool connects
-// again by itself once the server is back.
+// again by itself once the server is back. A full disk (53100) or a read-only
+// database (25006, as on a standby) is hookd.ESTORAGE, which the API
+// answers with 507, and Ping fails from then until a write commits again.
 package postgres
