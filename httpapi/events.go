@@ -1,12 +1,12 @@
 package httpapi
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
-	"slices"
+	"reflect"
 	"time"
 
 	"github.com/hookd/hookd"
@@ -24,7 +24,7 @@ type eventRequest struct {
 }
 
 // batchRequest is the body of POST …/events/batch, each event kept as it
-// came, to be decoded on its own (decodeBatchEvent).
+// came: the shape that decodeBatch reads and the OpenAPI document shows.
 type batchRequest struct {
 	Events []json.RawMessage `json:"events" expect:"a list of event objects"`
 }
@@ -140,15 +140,12 @@ func (s *server) publishEvent(req *request) (int, any, error) {
 }
 
 func (s *server) publishBatch(req *request) (int, any, error) {
-	event, n, err := decodeBatch(req.body)
+	batch, err := decodeBatch(req.body)
 	if err != nil {
 		return 0, nil, err
 	}
-	switch {
-	case n == 0:
+	if len(batch) == 0 {
 		return 0, nil, invalid("events", "must list at least one event")
-	case n > hookd.MaxBatchEvents:
-		return 0, nil, invalid("events", fmt.Sprintf("at most %d events per batch; this one has %d", hookd.MaxBatchEvents, n))
 	}
 	names, err := s.store.EventTypeNames(req.Context())
 	if err != nil {
@@ -156,13 +153,12 @@ func (s *server) publishBatch(req *request) (int, any, error) {
 	}
 	// Validate every event before storing any: all or nothing.
 	var invalidFields, largeFields []hookd.FieldError
-	events := make([]*hookd.Event, 0, n)
-	for i := range n {
-		prefix := fmt.Sprintf("events[%d]", i)
-		body, err := event(i, prefix)
+	events := make([]*hookd.Event, 0, len(batch))
+	for i, b := range batch {
 		var e *hookd.Event
+		err := b.err
 		if err == nil {
-			e, err = s.newEvent(req, prefix, body, names)
+			e, err = s.newEvent(req, fmt.Sprintf("events[%d]", i), b.body, names)
 		}
 		if err != nil {
 			var he *hookd.Error
@@ -201,60 +197,111 @@ func (s *server) publishBatch(req *request) (int, any, error) {
 	return http.StatusAccepted, batchPublished{Data: out}, nil
 }
 
-// decodeBatch decodes the body of a batch publish: how many events it has,
-// and event, which returns event i (at prefix) decoded. A well-formed
-// batch (wellFormedBatch) is decoded in one pass: decoding was the largest
-// cost of publishing a batch. Any other is decoded again event by event,
-// so that event reports the problems of each under its place.
-func decodeBatch(body []byte) (event func(i int, prefix string) (eventRequest, error), n int, err error) {
-	if events, ok := wellFormedBatch(body); ok {
-		return func(i int, _ string) (eventRequest, error) { return *events[i], nil }, len(events), nil
-	}
-	var each batchRequest
-	if err := decodeJSON(body, &each); err != nil {
-		return nil, 0, err
-	}
-	if each.Events == nil {
-		return nil, 0, invalid("events", fmt.Sprintf("is required: a list of 1 to %d events", hookd.MaxBatchEvents))
-	}
-	return func(i int, prefix string) (eventRequest, error) { return decodeBatchEvent(prefix, each.Events[i]) }, len(each.Events), nil
+// batchEvent is one event of a batch as decodeBatch read it: the event, or
+// err, the problems of the event under its place (events[3].type).
+type batchEvent struct {
+	body eventRequest
+	err  error
 }
 
-// wellFormedBatch decodes body in one pass when it is an object whose only
-// key is "events" (spelt so, once or more: the last counts, as in
-// decodeJSON), a list of event objects that decode with nothing left over;
-// ok is false for any other body. Those it decodes, decodeJSON decodes to
-// the same events (FuzzDecodeBatch).
-func wellFormedBatch(body []byte) (events []*eventRequest, ok bool) {
+// errBatchObject is the problem of an element of a batch that is not an
+// event object.
+const errBatchObject = "must be an event object: {\"type\": …, \"payload\": …}"
+
+// decodeBatch decodes the body of a batch publish, a batchRequest, in one
+// pass that decodes each event once, as decodeJSON would decode it on its
+// own. It stops at the first element of "events" that is not an object
+// (EINVALID naming events[i]) and at element MaxBatchEvents+1 (EINVALID
+// naming events), so that what a body costs is bounded by the events it
+// may hold, not by its size. Problems of the batch itself (malformed JSON,
+// unknown fields, events missing or not a list) are errors that name them
+// as decodeJSON names them. events may be given more than once: the last
+// counts, as in decodeJSON, though each is read under the same limits.
+func decodeBatch(body []byte) ([]batchEvent, error) {
 	dec := strictDecoder(body)
+	var events []batchEvent
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return nil, false
-	}
-	for dec.More() {
-		if key, err := dec.Token(); err != nil || key != "events" {
-			return nil, false
+		// Not an object: decodeJSON says what it is, skipping the value
+		// without decoding its elements; null has no events.
+		if err := decodeJSON(body, &batchRequest{}); err != nil {
+			return nil, err
 		}
-		events = nil // a repeated key replaces the list
-		if err := dec.Decode(&events); err != nil {
-			return nil, false
+	} else {
+		for dec.More() {
+			tok, err := dec.Token()
+			if err != nil {
+				return nil, decodeError(body, nil, err)
+			}
+			key := tok.(string) // the decoder gives only strings here
+			if f, ok := fieldByJSONName(reflect.TypeFor[batchRequest](), key); !ok || f.Name != "Events" {
+				return nil, &hookd.Error{Code: hookd.EINVALID, Message: fmt.Sprintf("unknown field %q", key),
+					Fields: []hookd.FieldError{{Field: key, Message: "unknown field"}}}
+			}
+			if events, err = decodeBatchEvents(dec, body); err != nil {
+				return nil, err
+			}
+		}
+		if _, err := dec.Token(); err != nil { // the closing brace
+			return nil, decodeError(body, nil, err)
+		}
+		if !atEnd(dec) {
+			return nil, hookd.Errorf(codeMalformed, "malformed JSON: unexpected data after the JSON value, at byte %d", dec.InputOffset())
 		}
 	}
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('}') || !atEnd(dec) {
-		return nil, false
+	if events == nil {
+		return nil, invalid("events", fmt.Sprintf("is required: a list of 1 to %d events", hookd.MaxBatchEvents))
 	}
-	return events, events != nil && !slices.Contains(events, nil)
+	return events, nil
 }
 
-// decodeBatchEvent decodes one event of a batch, at prefix.
-func decodeBatchEvent(prefix string, raw json.RawMessage) (eventRequest, error) {
-	var body eventRequest
-	if t := bytes.TrimSpace(raw); len(t) == 0 || t[0] != '{' {
-		return body, invalid(prefix, "must be an event object: {\"type\": …, \"payload\": …}")
+// decodeBatchEvents reads the value of "events" from dec, which reads body:
+// nil for null, else the events of the list, not nil.
+func decodeBatchEvents(dec *json.Decoder, body []byte) ([]batchEvent, error) {
+	switch at := tokenStart(body, int(dec.InputOffset())); {
+	case at < len(body) && body[at] == '[':
+	case at < len(body) && body[at] == 'n': // null, or a syntax error
+		var v *struct{}
+		if err := dec.Decode(&v); err != nil {
+			return nil, decodeError(body, nil, err)
+		}
+		return nil, nil
+	default:
+		// Decoding into a list skips any other value and says what it is.
+		var v []struct{}
+		err := dec.Decode(&v)
+		var typ *json.UnmarshalTypeError
+		if errors.As(err, &typ) {
+			typ.Field = "events"
+		}
+		return nil, decodeError(body, &batchRequest{}, err)
 	}
-	if err := decodeJSON(raw, &body); err != nil {
-		return body, prefixed(err, prefix)
+	if _, err := dec.Token(); err != nil {
+		return nil, decodeError(body, nil, err)
 	}
-	return body, nil
+	events := []batchEvent{}
+	for i := 0; dec.More(); i++ {
+		if i == hookd.MaxBatchEvents {
+			return nil, invalid("events", fmt.Sprintf("at most %d events per batch; this one has more", hookd.MaxBatchEvents))
+		}
+		start := tokenStart(body, int(dec.InputOffset()))
+		if start < len(body) && body[start] != '{' {
+			return nil, invalid(fmt.Sprintf("events[%d]", i), errBatchObject)
+		}
+		var e batchEvent
+		if err := dec.Decode(&e.body); err != nil {
+			var syntax *json.SyntaxError
+			if errors.As(err, &syntax) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+				return nil, decodeError(body, nil, err)
+			}
+			raw := body[start:dec.InputOffset()]
+			e.err = prefixed(decodeError(raw, &e.body, err), fmt.Sprintf("events[%d]", i))
+		}
+		events = append(events, e)
+	}
+	if _, err := dec.Token(); err != nil { // the closing bracket
+		return nil, decodeError(body, nil, err)
+	}
+	return events, nil
 }
 
 // capFields keeps the first maxBatchErrors fields.

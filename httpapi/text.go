@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"unicode/utf8"
 
 	"github.com/hookd/hookd"
@@ -102,33 +101,36 @@ var valueFields = map[string]bool{"payload": true, "example": true}
 
 // textError returns the error for the fault at offset at of body (a byte
 // that is not UTF-8, or the escape of a lone surrogate): EINVALID naming
-// the field whose string or value holds it, or the syntax error that the
-// decoder meets first.
+// the field whose string or value holds it, or, when body is not
+// well-formed JSON, the syntax error, as decodeJSON words it.
 func textError(body []byte, at int, surrogate bool) error {
+	if !json.Valid(body) {
+		if err := decodeJSON(body, new(json.RawMessage)); err != nil {
+			return err
+		}
+	}
 	what := fmt.Sprintf("must be UTF-8 text (RFC 8259): byte 0x%02x at offset %%d of the %%s is not UTF-8", body[at])
 	if surrogate {
 		what = fmt.Sprintf("must be UTF-8 text (RFC 8259): %s at offset %%d of the %%s escapes a lone UTF-16 surrogate, which stands for no character: send the character itself or a surrogate pair", body[at:at+6])
 	}
-	field, start, of, err := locate(body, at)
-	switch {
-	case err != nil:
-		return decodeError(body, nil, err)
-	case field == "":
+	field, start, of := locate(body, at)
+	if field == "" {
 		return hookd.Errorf(hookd.EINVALID, what, at, "request body")
 	}
 	return invalid(field, fmt.Sprintf(what, at-start, of))
 }
 
-// locate walks the JSON text body to offset at. It returns the path of the
-// field (as in events[2].payload or headers.X-A) whose string or kept
-// value (valueFields) holds at, where that string's text or that value
-// starts, and what it is ("text" or the value field's name); "" when at is
-// outside every string; or the syntax error met before at.
-func locate(body []byte, at int) (field string, start int, of string, err error) {
+// locate walks body, well-formed JSON, to offset at. It returns the path
+// of the field (as in events[2].payload or headers.X-A) whose string or
+// kept value (valueFields) holds at, where that string's text or that
+// value starts, and what it is ("text" or the value field's name); "" when
+// at is outside every string. It reads body byte by byte, decoding only
+// the keys of the path, so that it costs no more than the body's length.
+func locate(body []byte, at int) (field string, start int, of string) {
 	type frame struct {
 		array bool
 		index int    // of the current element of an array
-		key   string // of the current member of an object
+		key   []byte // of the current member of an object, quoted
 	}
 	var stack []frame
 	path := func() string {
@@ -141,52 +143,41 @@ func locate(body []byte, at int) (field string, start int, of string, err error)
 			if b.Len() > 0 {
 				b.WriteByte('.')
 			}
-			b.WriteString(f.key)
+			b.WriteString(keyName(f.key))
 		}
 		return b.String()
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
 	wantKey := false // the next token is an object's key
-	for {
-		start := tokenStart(body, int(dec.InputOffset()))
-		if start > at {
-			return "", 0, "", nil
-		}
-		if n := len(stack); n > 0 && !stack[n-1].array && !wantKey && valueFields[stack[n-1].key] {
-			var v json.RawMessage
-			if err := dec.Decode(&v); err != nil {
-				return "", 0, "", err
+	for i := tokenStart(body, 0); i < len(body) && i <= at; i = tokenStart(body, i) {
+		if n := len(stack); n > 0 && !stack[n-1].array && !wantKey && valueFields[keyName(stack[n-1].key)] {
+			end := valueEnd(body, i)
+			if at < end {
+				return path(), i, keyName(stack[n-1].key)
 			}
-			if at < int(dec.InputOffset()) {
-				return path(), start, stack[n-1].key, nil
-			}
-			wantKey = true
+			i, wantKey = end, true
 			continue
 		}
-		tok, err := dec.Token()
-		if err == io.EOF {
-			return "", 0, "", nil
-		}
-		if err != nil {
-			return "", 0, "", err
-		}
-		end := int(dec.InputOffset())
-		key := false // tok is an object's key
-		switch tok {
-		case json.Delim('{'), json.Delim('['):
-			stack = append(stack, frame{array: tok == json.Delim('[')})
-			wantKey = tok == json.Delim('{')
+		key := false // the token is an object's key
+		switch c := body[i]; c {
+		case '{', '[':
+			stack = append(stack, frame{array: c == '['})
+			wantKey = c == '{'
+			i++
 			continue
-		case json.Delim('}'), json.Delim(']'):
+		case '}', ']':
 			stack = stack[:len(stack)-1]
-		default:
-			if s, ok := tok.(string); ok && wantKey {
-				stack[len(stack)-1].key, key = s, true
+			i++
+		case '"':
+			end := stringEnd(body, i) + 1
+			if wantKey {
+				stack[len(stack)-1].key, key = body[i:end], true
 			}
 			if at < end {
-				return path(), start + 1, "text", nil
+				return path(), i + 1, "text"
 			}
+			i = end
+		default:
+			i = valueEnd(body, i)
 		}
 		// A value (or a key) is complete.
 		switch n := len(stack); {
@@ -197,6 +188,47 @@ func locate(body []byte, at int) (field string, start int, of string, err error)
 			wantKey = !key // after a key its value, after a value a key
 		}
 	}
+	return "", 0, ""
+}
+
+// keyName decodes raw, a JSON string, as the decoder does (escapes read,
+// bytes that are not UTF-8 replaced by U+FFFD).
+func keyName(raw []byte) string {
+	if !bytes.ContainsFunc(raw, func(r rune) bool { return r == '\\' || r >= utf8.RuneSelf }) {
+		return string(raw[1 : len(raw)-1])
+	}
+	var s string
+	_ = json.Unmarshal(raw, &s) // raw is a JSON string
+	return s
+}
+
+// valueEnd returns the offset just after the JSON value that starts at
+// b[i], of a well-formed JSON text b.
+func valueEnd(b []byte, i int) int {
+	depth := 0
+	for ; i < len(b); i++ {
+		switch b[i] {
+		case '"':
+			i = stringEnd(b, i)
+			if depth == 0 {
+				return i + 1
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth == 0 {
+				return i // the end of a number or literal
+			}
+			if depth--; depth == 0 {
+				return i + 1
+			}
+		case ',', ':', ' ', '\t', '\n', '\r':
+			if depth == 0 {
+				return i
+			}
+		}
+	}
+	return len(b)
 }
 
 // tokenStart returns the offset of the first byte at or after i that is
