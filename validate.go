@@ -168,11 +168,12 @@ func ValidateWebhook(w *Webhook, catalogue []string) error {
 	case len(w.Events) == 0:
 		add("events", `must name at least one event type, or "*" for all`)
 	case len(w.Events) > MaxEventPatterns:
-		add("events", "at most %d patterns", MaxEventPatterns)
-	}
-	for i, p := range w.Events {
-		if msg := checkPattern(p, catalogue); msg != "" {
-			add(fmt.Sprintf("events[%d]", i), "%s", msg)
+		add("events", "at most %d patterns; this list has %d", MaxEventPatterns, len(w.Events))
+	default:
+		for i, p := range w.Events {
+			if msg := checkPattern(p, catalogue); msg != "" {
+				add(fmt.Sprintf("events[%d]", i), "%s", msg)
+			}
 		}
 	}
 	if w.Channels != nil {
@@ -181,10 +182,12 @@ func ValidateWebhook(w *Webhook, catalogue []string) error {
 		}
 		checkChannels("channels", w.Channels, add)
 	}
-	if len(w.Headers) > MaxHeaders {
-		add("headers", "at most %d headers", MaxHeaders)
+	headers := w.Headers
+	if len(headers) > MaxHeaders {
+		add("headers", "at most %d headers; this object has %d", MaxHeaders, len(headers))
+		headers = nil // not checked one by one
 	}
-	for name, value := range w.Headers {
+	for name, value := range headers {
 		field := "headers." + name
 		switch {
 		case !headerRE.MatchString(name) || len(name) > MaxHeaderNameLength:
@@ -304,7 +307,8 @@ func checkPattern(p string, catalogue []string) string {
 
 func checkChannels(field string, channels []string, add func(field, format string, args ...any)) {
 	if len(channels) > MaxChannels {
-		add(field, "at most %d channels", MaxChannels)
+		add(field, "at most %d channels; this list has %d", MaxChannels, len(channels))
+		return
 	}
 	for i, c := range channels {
 		if len(c) == 0 || len(c) > MaxChannelLength || !channelRE.MatchString(c) {

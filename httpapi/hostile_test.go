@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -12,7 +13,8 @@ import (
 )
 
 // listBody returns prefix, then copies of elem joined by commas, then
-// suffix: as many copies as keep it within size bytes.
+// suffix: as many copies as keep it within size bytes. A # in elem stands
+// for the copy's number.
 func listBody(prefix, elem, suffix string, size int) []byte {
 	var b bytes.Buffer
 	b.Grow(size)
@@ -21,7 +23,7 @@ func listBody(prefix, elem, suffix string, size int) []byte {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString(elem)
+		b.WriteString(strings.ReplaceAll(elem, "#", strconv.Itoa(i)))
 	}
 	b.WriteString(suffix)
 	return b.Bytes()
@@ -36,8 +38,20 @@ func TestHostileBodies(t *testing.T) {
 	e := newEnv(t)
 	ws := e.workspace("A", nil)
 	e.eventType("ticket.created", nil)
+	whk := e.webhook(ws, map[string]any{"url": "https://a.example/h"})["id"].(string)
 	batch := "/v1/workspaces/" + ws + "/events/batch"
+	hooks := "/v1/workspaces/" + ws + "/webhooks"
 	const batchBytes = httpapi.DefaultMaxBatchBytes
+	const small = 1 << 20 // the limit of bodies without a payload
+	const payload = testMaxPayload + 64<<10
+	// hook returns a webhook whose field lists copies of elem.
+	hook := func(field, elem string) []byte {
+		open, close := "[", "]"
+		if strings.Contains(elem, ":") {
+			open, close = "{", "}"
+		}
+		return listBody(`{"url":"https://a.example/h","`+field+`":`+open, elem, close+`}`, small)
+	}
 	event := `{"type":"ticket.created","payload":1}`
 	cases := []struct {
 		name, method, path string
@@ -51,6 +65,15 @@ func TestHostileBodies(t *testing.T) {
 		{"batch with a number after an event", "POST", batch, listBody(`{"events":[{"type":"nope","payload":1},`, `1`, `]}`, batchBytes), "events[1]", 64 << 20},
 		{"batch of 1001 events and then no JSON", "POST", batch, []byte(`{"events":[` + strings.Repeat(event+`,`, 1001) + `x`), "events", 64 << 20},
 		{"batch ending in a lone surrogate", "POST", batch, listBody(`{"events":[`, `1`, `,"\ud800"]}`, batchBytes), "events[5242869]", 64 << 20},
+		{"webhook events", "POST", hooks, hook("events", `"x"`), "events", 48 << 20},
+		{"webhook channels", "POST", hooks, hook("channels", `"!"`), "channels", 48 << 20},
+		{"webhook headers", "POST", hooks, hook("headers", `"X Y#":"v"`), "headers", 48 << 20},
+		{"webhook reserved headers", "POST", hooks, hook("headers", `"X-Hookd-#":"v"`), "headers", 48 << 20},
+		{"webhook retry schedule", "POST", hooks, hook("retry_schedule", `"x"`), "retry_schedule", 48 << 20},
+		{"webhook update events", "PATCH", hooks + "/" + whk, listBody(`{"events":[`, `"x"`, `]}`, small), "events", 96 << 20},
+		{"workspace retry schedule", "POST", "/v1/workspaces", listBody(`{"name":"x","settings":{"webhook_defaults":{"retry_schedule":[`, `"x"`, `]}}}`, small), "settings.webhook_defaults.retry_schedule", 48 << 20},
+		{"workspace update retry schedule", "PATCH", "/v1/workspaces/" + ws, listBody(`{"settings":{"webhook_defaults":{"retry_schedule":[`, `"x"`, `]}}}`, small), "settings.webhook_defaults.retry_schedule", 96 << 20},
+		{"event channels", "POST", "/v1/workspaces/" + ws + "/events", listBody(`{"type":"ticket.created","payload":1,"channels":[`, `"!"`, `]}`, payload), "channels", 8 << 20},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

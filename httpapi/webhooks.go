@@ -108,7 +108,7 @@ func (s *server) validateWebhook(ctx context.Context, w *hookd.Webhook, errs fie
 	if p := hookd.HTTPProblem(w.URL, s.cfg.AllowHTTP); p != "" {
 		errs.add("url", p)
 	}
-	if w.Signature.HeaderPrefix == "" {
+	if w.Signature.HeaderPrefix == "" && len(w.Headers) <= hookd.MaxHeaders { // more: hookd.ValidateWebhook says so
 		for name := range w.Headers {
 			if validHeaderName(name) && !hookd.ReservedHeader(name, "") && hookd.ReservedHeader(name, s.cfg.HeaderPrefix) {
 				errs.add("headers."+name, "is set by hookd and cannot be overridden")

@@ -93,10 +93,15 @@ func scheduleStrings(s hookd.RetrySchedule) []string {
 }
 
 // parseSchedule reads duration strings for field; nil stays nil (the
-// default) and an empty list is a schedule without retries. When a string
-// is not a duration it adds the error and returns nil.
+// default) and an empty list is a schedule without retries. When the list
+// is longer than hookd.MaxRetries, or a string is not a duration, it adds
+// the error and returns nil.
 func parseSchedule(field string, raw []string, errs *fieldErrors) hookd.RetrySchedule {
 	if raw == nil {
+		return nil
+	}
+	if len(raw) > hookd.MaxRetries {
+		errs.add(field, fmt.Sprintf("at most %d retries; this list has %d", hookd.MaxRetries, len(raw)))
 		return nil
 	}
 	out := make(hookd.RetrySchedule, len(raw))
