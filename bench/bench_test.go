@@ -52,6 +52,9 @@ func TestRunTiny(t *testing.T) {
 		"disable seconds":         rep.Disable.Seconds,
 		"disable idle RSS":        float64(rep.Disable.IdleRSS),
 		"signatures verified":     float64(rep.SignaturesVerified),
+		"hostile batch time":      rep.Hostile.OneSeconds,
+		"hostile batch peak RSS":  float64(rep.Hostile.OnePeakRSS),
+		"hostile batches at once": rep.Hostile.ConcurrentSeconds,
 	}
 	for name, v := range positive {
 		if !(v > 0) {

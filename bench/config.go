@@ -18,10 +18,11 @@ const (
 	PhaseIsolation = "isolation"
 	PhaseMemory    = "memory"
 	PhaseDisable   = "disable"
+	PhaseHostile   = "hostile"
 )
 
 // AllPhases lists every phase in the order Run measures them.
-var AllPhases = []string{PhaseCeiling, PhaseEndToEnd, PhasePublish, PhaseLatency, PhaseIsolation, PhaseMemory, PhaseDisable}
+var AllPhases = []string{PhaseCeiling, PhaseEndToEnd, PhasePublish, PhaseLatency, PhaseIsolation, PhaseMemory, PhaseDisable, PhaseHostile}
 
 // Config says what Run measures. The zero value of each field means its
 // default; WithDefaults fills them.

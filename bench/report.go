@@ -60,6 +60,11 @@ func WriteTable(w io.Writer, rep Report) error {
 			mb(d.IdleRSS), mb(d.PeakRSS), mb(d.PeakRSS-d.IdleRSS), d.LoadSeconds)
 		fmt.Fprintf(tw, "  single publishes during the disable\tmax %.0f ms\t%d published one after another\t\n", d.PublishMaxms, d.Publishes)
 	}
+	if h := rep.Hostile; h != nil {
+		fmt.Fprintf(tw, "hostile batch, %s of [1,1,…] (%d elements)\t%.2f s\tanswered %d; peak RSS %s (%s idle)\t\n",
+			mb(int64(h.BodyBytes)), h.Elements, h.OneSeconds, h.Status, mb(h.OnePeakRSS), mb(h.IdleRSS))
+		fmt.Fprintf(tw, "  %d at once\t%.2f s\tpeak RSS %s\t\n", h.Concurrent, h.ConcurrentSeconds, mb(h.ConcurrentPeakRSS))
+	}
 	fmt.Fprintf(tw, "signatures checked (1 in %d)\t%d valid\t%d invalid\t\n", verifyEvery, rep.SignaturesVerified, rep.SignaturesInvalid)
 	if err := tw.Flush(); err != nil {
 		return err

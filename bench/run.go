@@ -42,6 +42,7 @@ type Report struct {
 	Isolation *Isolation `json:"isolation,omitempty"`
 	Memory    *Memory    `json:"memory,omitempty"`
 	Disable   *Disable   `json:"disable,omitempty"`
+	Hostile   *Hostile   `json:"hostile,omitempty"`
 
 	// SignaturesVerified and SignaturesInvalid count the sampled signature
 	// checks of the receiver: one request in 64.
@@ -160,6 +161,26 @@ type Disable struct {
 	PublishMaxms float64 `json:"publish_max_ms"`
 }
 
+// Hostile is what a batch body of nearly 10 MiB that lists [1,1,1,…], more
+// than 5 million elements, costs hookd serve: the time to its answer and
+// the process's peak RSS (VmHWM), for one such request and then for
+// Concurrent at once.
+type Hostile struct {
+	BodyBytes int   `json:"body_bytes"`
+	Elements  int   `json:"elements"`
+	Status    int   `json:"status"`
+	IdleRSS   int64 `json:"idle_rss_bytes"` // VmHWM before the first request
+	// OneSeconds is the time to the answer of the one request, and
+	// OnePeakRSS the VmHWM after it.
+	OneSeconds float64 `json:"one_seconds"`
+	OnePeakRSS int64   `json:"one_peak_rss_bytes"`
+	Concurrent int     `json:"concurrent"`
+	// ConcurrentSeconds is the time to the last answer of the requests
+	// sent at once, and ConcurrentPeakRSS the VmHWM after them.
+	ConcurrentSeconds float64 `json:"concurrent_seconds"`
+	ConcurrentPeakRSS int64   `json:"concurrent_peak_rss_bytes"`
+}
+
 // Run measures the phases of cfg and returns what it measured. It returns
 // an error when cfg cannot be used or the receiver cannot start; a phase
 // that fails is recorded in Report.Errors and the others still run.
@@ -190,6 +211,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		{PhaseIsolation, r.isolation},
 		{PhaseMemory, r.memory},
 		{PhaseDisable, r.disable},
+		{PhaseHostile, r.hostile},
 	}
 	for _, p := range phases {
 		if !cfg.has(p.name) {
@@ -832,5 +854,71 @@ func (r *runner) disable(ctx context.Context, rep *Report) error {
 	rep.Disable = d
 	r.cfg.Log("disable: %.1fs; RSS %d MB idle, %d MB peak; %d publishes meanwhile, the longest %.0f ms",
 		d.Seconds, d.IdleRSS>>20, d.PeakRSS>>20, d.Publishes, d.PublishMaxms)
+	return nil
+}
+
+// hostileBatch returns a batch body of size bytes listing [1,1,1,…], and
+// how many elements it lists.
+func hostileBatch(size int) ([]byte, int) {
+	const head, tail = `{"events":[1`, `]}`
+	n := 1 + (size-len(head)-len(tail))/2
+	b := make([]byte, 0, len(head)+2*(n-1)+len(tail))
+	b = append(b, head...)
+	for range n - 1 {
+		b = append(b, ",1"...)
+	}
+	return append(b, tail...), n
+}
+
+// hostile posts batch bodies at the batch limit (10 MiB) that list
+// millions of elements, one and then four at once, to a fresh hookd serve,
+// and reads the answers' times and the process's peak RSS.
+func (r *runner) hostile(ctx context.Context, rep *Report) error {
+	f, err := r.setup(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer f.stop(r.cfg)
+	body, n := hostileBatch(10<<20 - 16)
+	h := &Hostile{BodyBytes: len(body), Elements: n, Concurrent: 4}
+	if h.IdleRSS, _, err = f.srv.memory(); err != nil {
+		return err
+	}
+	send := func() (int, error) {
+		err := f.srv.api.Do(ctx, client.Request{Method: http.MethodPost, Path: "/v1/workspaces/" + f.ws + "/events/batch", Body: body}, nil)
+		var p *client.Problem
+		switch {
+		case errors.As(err, &p) && p.Status == http.StatusUnprocessableEntity:
+			return p.Status, nil
+		case err == nil:
+			return http.StatusAccepted, errors.New("a batch of numbers was accepted")
+		}
+		return 0, err
+	}
+	start := time.Now()
+	if h.Status, err = send(); err != nil {
+		return err
+	}
+	h.OneSeconds = time.Since(start).Seconds()
+	if h.OnePeakRSS, _, err = f.srv.memory(); err != nil {
+		return err
+	}
+	errs := make([]error, h.Concurrent)
+	var wg sync.WaitGroup
+	start = time.Now()
+	for i := range errs {
+		wg.Go(func() { _, errs[i] = send() })
+	}
+	wg.Wait()
+	h.ConcurrentSeconds = time.Since(start).Seconds()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	if h.ConcurrentPeakRSS, _, err = f.srv.memory(); err != nil {
+		return err
+	}
+	rep.Hostile = h
+	r.cfg.Log("hostile: one %.2fs, peak RSS %d MB; %d at once %.2fs, peak RSS %d MB",
+		h.OneSeconds, h.OnePeakRSS>>20, h.Concurrent, h.ConcurrentSeconds, h.ConcurrentPeakRSS>>20)
 	return nil
 }

@@ -16,8 +16,9 @@ Runs hookd's benchmark on this machine: a local receiver, the ceiling (plain
 Go HTTP to that receiver, no hookd), then a real 'hookd serve' process per
 phase on a fresh data directory: end-to-end deliveries per second, publish
 rate, latency from publish to arrival, memory with a backlog of pending
-deliveries, isolation from webhooks that never answer, and memory and time
-while a webhook with a backlog is disabled. See BENCHMARKS.md.`
+deliveries, isolation from webhooks that never answer, memory and time
+while a webhook with a backlog is disabled, and what hostile 10 MiB
+batches of [1,1,…] cost (answer time, peak RSS). See BENCHMARKS.md.`
 
 func runBench(ctx context.Context, args []string, out, errOut io.Writer) error {
 	fs := newFlagSet("bench", benchUsage, errOut)
