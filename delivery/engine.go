@@ -144,13 +144,15 @@ type Engine struct {
 	retries   retryTimes        // when the retries this engine scheduled are due
 	back      []string          // deliveries of attempts abandoned by Stop
 	stopping  bool
+	// running cancels each attempt in flight: Stop, past its deadline,
+	// abandons them. Each attempt has a context of its own rather than
+	// one shared parent, whose lock every attempt would take twice.
+	running map[*hookd.Claim]context.CancelFunc
 
 	claimCtx    context.Context // ends to stop claiming
 	stopClaim   context.CancelFunc
-	sendCtx     context.Context // ends to abandon attempts in flight
-	abandon     context.CancelFunc
 	claimerDone chan struct{}
-	running     sync.WaitGroup // attempts in flight
+	attempts    sync.WaitGroup // attempts in flight
 	recorderEnd chan struct{}
 	giveUp      chan struct{} // closed by Stop past its deadline: the recorder stops retrying
 	startOnce   sync.Once
@@ -172,6 +174,7 @@ func New(cfg Config) (*Engine, error) {
 		records:     make(chan hookd.AttemptRecord, cfg.Workers),
 		spaces:      map[string]*space{},
 		hooks:       map[string]*hook{},
+		running:     map[*hookd.Claim]context.CancelFunc{},
 		claimerDone: make(chan struct{}),
 		recorderEnd: make(chan struct{}),
 		giveUp:      make(chan struct{}),
@@ -188,7 +191,6 @@ func New(cfg Config) (*Engine, error) {
 func (e *Engine) Start(ctx context.Context) error {
 	e.startOnce.Do(func() {
 		e.claimCtx, e.stopClaim = context.WithCancel(ctx)
-		e.sendCtx, e.abandon = context.WithCancel(context.WithoutCancel(ctx))
 		go e.recordLoop()
 		e.subscribeDue()
 		go e.claimLoop()
@@ -221,11 +223,15 @@ func (e *Engine) Stop(ctx context.Context) {
 		}
 		e.mu.Unlock()
 		done := make(chan struct{})
-		go func() { e.running.Wait(); close(done) }()
+		go func() { e.attempts.Wait(); close(done) }()
 		select {
 		case <-done:
 		case <-ctx.Done():
-			e.abandon()
+			e.mu.Lock()
+			for _, cancel := range e.running {
+				cancel()
+			}
+			e.mu.Unlock()
 			<-done
 		}
 		e.mu.Lock()
@@ -239,7 +245,6 @@ func (e *Engine) Stop(ctx context.Context) {
 			<-e.recorderEnd
 		}
 		e.release(back)
-		e.abandon()
 	})
 }
 

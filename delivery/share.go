@@ -1,6 +1,7 @@
 package delivery
 
 import (
+	"context"
 	"slices"
 	"time"
 
@@ -143,8 +144,10 @@ func (e *Engine) startOneLocked(s *space) bool {
 		h.inflight++
 		s.inflight++
 		e.inflight++
-		e.running.Add(1)
-		go e.run(c)
+		ctx, cancel := context.WithCancel(context.Background())
+		e.running[c] = cancel
+		e.attempts.Add(1)
+		go e.run(ctx, c)
 		return true
 	}
 	return false
@@ -184,9 +187,9 @@ func (e *Engine) takeLocked(h *hook) *hookd.Claim {
 
 // run makes claim c's attempt and records it; an attempt abandoned by Stop
 // hands its delivery back instead.
-func (e *Engine) run(c *hookd.Claim) {
-	defer e.running.Done()
-	rec, ok := e.attempt(e.sendCtx, c, hookd.TriggerScheduled)
+func (e *Engine) run(ctx context.Context, c *hookd.Claim) {
+	defer e.attempts.Done()
+	rec, ok := e.attempt(ctx, c, hookd.TriggerScheduled)
 	if ok {
 		e.records <- rec
 	}
@@ -200,6 +203,8 @@ func (e *Engine) finish(c *hookd.Claim, recorded bool) {
 	if !recorded {
 		e.back = append(e.back, c.Delivery.ID)
 	}
+	e.running[c]()
+	delete(e.running, c)
 	h := e.hooks[c.Delivery.WebhookID]
 	s := h.space
 	// Left out of claims before this one ended: claimable again, maybe.
