@@ -87,7 +87,7 @@ func runServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 	fs.IntVar(&c.maxWebhooks, "max-webhooks", httpapi.DefaultMaxWebhooks, "most webhooks in one workspace (a workspace's max_webhooks can only lower it)")
 	fs.StringVar(&c.headerPrefix, "header-prefix", "X-Hookd", "prefix of hookd's own request headers (<P>-Event-Id, ...)")
 	fs.IntVar(&c.maxPayload, "max-payload", 256<<10, "largest event payload in bytes")
-	fs.IntVar(&c.workers, "workers", 256, "attempts in flight at once, over all webhooks")
+	fs.IntVar(&c.workers, "workers", 256, "attempts in flight at once, over all webhooks, shared fairly by workspace then webhook (up to twice it while others' dead endpoints hold the rest)")
 	fs.IntVar(&c.perWebhook, "per-webhook", 32, "attempts in flight at once to one webhook")
 	fs.DurationVar(&c.disableAfter, "disable-after", 5*24*time.Hour, "disable a webhook whose attempts all failed for this long")
 	fs.DurationVar(&c.retention, "retention", 30*24*time.Hour, "purge finished deliveries, attempt logs and payloads older than this")
