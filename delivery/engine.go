@@ -138,7 +138,8 @@ type Engine struct {
 	spaces    map[string]*space // the workspaces that hold claims
 	spaceList []*space          // the same, in the order they take turns
 	spaceTurn int               // the workspace whose turn it is to start one
-	hooks     map[string]*hook  // the webhooks that hold claims
+	hooks     map[string]*hook  // the webhooks that hold claims, or wait for a send slot
+	busy      int               // how many of spaces hold claims
 	held      int               // claims held: queued, parked or in flight
 	inflight  int               // attempts in flight
 	retries   retryTimes        // when the retries this engine scheduled are due
@@ -224,9 +225,13 @@ func (e *Engine) Stop(ctx context.Context) {
 		e.mu.Unlock()
 		done := make(chan struct{})
 		go func() { e.attempts.Wait(); close(done) }()
+		// Past the deadline the recorder gives up retrying, so that the
+		// attempts waiting to hand it their records can end.
+		giveUp := sync.OnceFunc(func() { close(e.giveUp) })
 		select {
 		case <-done:
 		case <-ctx.Done():
+			giveUp()
 			e.mu.Lock()
 			for _, cancel := range e.running {
 				cancel()
@@ -241,7 +246,7 @@ func (e *Engine) Stop(ctx context.Context) {
 		select {
 		case <-e.recorderEnd:
 		case <-ctx.Done():
-			close(e.giveUp) // one more try per batch, then the leases run out
+			giveUp() // one more try per batch, then the leases run out
 			<-e.recorderEnd
 		}
 		e.release(back)

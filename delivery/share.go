@@ -35,7 +35,8 @@ type space struct {
 	id       string
 	held     int     // claims held: queued, parked or in flight
 	inflight int     // attempts in flight
-	hooks    []*hook // its webhooks that hold claims
+	hooks    []*hook // its webhooks that hold claims, or wait for a send slot
+	busy     int     // how many of hooks hold claims
 	turn     int     // the webhook whose turn it is to start one
 }
 
@@ -57,9 +58,13 @@ func (h *hook) limited() bool { return h.rate != nil && *h.rate > 0 }
 
 // spaceShare is each workspace's share of n: n split evenly among the
 // workspaces that hold claims, at least 1.
-func (e *Engine) spaceShare(n int) int { return max(1, n/max(1, len(e.spaces))) }
+func (e *Engine) spaceShare(n int) int { return max(1, n/max(1, e.busy)) }
 
-// mayStartLocked reports whether h, of workspace s, may start an attempt.
+// mayStartLocked reports whether h, of workspace s, may start an attempt:
+// always under Workers; beyond it, up to twice Workers for a workspace
+// under its share, and up to one and a half times Workers for a webhook
+// under its share of its workspace's, so that a workspace's many webhooks
+// never take the room kept for the workspaces under their share.
 func (e *Engine) mayStartLocked(s *space, h *hook) bool {
 	if len(h.queue) == 0 || h.parked || h.inflight >= e.cfg.PerWebhook || e.inflight >= 2*e.cfg.Workers {
 		return false
@@ -68,7 +73,8 @@ func (e *Engine) mayStartLocked(s *space, h *hook) bool {
 		return true
 	}
 	share := e.spaceShare(e.cfg.Workers)
-	return s.inflight < share || h.inflight < max(1, share/len(s.hooks))
+	return s.inflight < share ||
+		(e.inflight < e.cfg.Workers+e.cfg.Workers/2 && h.inflight < max(1, share/max(1, s.busy)))
 }
 
 // holdCap is how many claims h may hold before it is left out of claims.
@@ -99,6 +105,11 @@ func (e *Engine) dispatch(claims []hookd.Claim) {
 			s.hooks = append(s.hooks, h)
 		}
 		h.rate = c.Webhook.RateLimit
+		if h.held() == 0 {
+			if h.space.busy++; h.space.busy == 1 {
+				e.busy++
+			}
+		}
 		h.queue = append(h.queue, c)
 		h.space.held++
 		e.held++
@@ -214,12 +225,20 @@ func (e *Engine) finish(c *hookd.Claim, recorded bool) {
 	e.inflight--
 	s.held--
 	e.held--
-	if h.held() == 0 && !h.parked && !h.nextSend.After(time.Now()) {
-		delete(e.hooks, h.id)
-		s.hooks = slices.DeleteFunc(s.hooks, func(x *hook) bool { return x == h })
-		if len(s.hooks) == 0 {
-			delete(e.spaces, s.id)
-			e.spaceList = slices.DeleteFunc(e.spaceList, func(x *space) bool { return x == s })
+	if h.held() == 0 {
+		if s.busy--; s.busy == 0 {
+			e.busy--
+		}
+		if wait := time.Until(h.nextSend); wait > 0 {
+			// Its rate limit's spacing outlives the claim: forget it
+			// once the next send slot has come.
+			time.AfterFunc(wait, func() {
+				e.mu.Lock()
+				defer e.mu.Unlock()
+				e.dropIdleLocked(h)
+			})
+		} else {
+			e.dropIdleLocked(h)
 		}
 	}
 	e.pumpLocked()
@@ -230,6 +249,22 @@ func (e *Engine) finish(c *hookd.Claim, recorded bool) {
 		case e.freed <- struct{}{}:
 		default:
 		}
+	}
+}
+
+// dropIdleLocked forgets h, and its workspace with it when that was its
+// last webhook, unless h holds claims again or its send slot is still to
+// come.
+func (e *Engine) dropIdleLocked(h *hook) {
+	if e.hooks[h.id] != h || h.held() > 0 || h.parked || h.nextSend.After(time.Now()) {
+		return
+	}
+	s := h.space
+	delete(e.hooks, h.id)
+	s.hooks = slices.DeleteFunc(s.hooks, func(x *hook) bool { return x == h })
+	if len(s.hooks) == 0 {
+		delete(e.spaces, s.id)
+		e.spaceList = slices.DeleteFunc(e.spaceList, func(x *space) bool { return x == s })
 	}
 }
 

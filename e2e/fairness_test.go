@@ -67,6 +67,9 @@ type fairnessCase struct {
 var fairnessCases = []fairnessCase{
 	{"8 dead", 8, true},
 	{"100 dead", 100, true},
+	// More dead webhooks than workers: one attempt each would fill the
+	// engine, but those beyond its share leave room for B.
+	{"600 dead", 600, true},
 	{"8 throttled", 8, false},
 	{"100 throttled", 100, false},
 }

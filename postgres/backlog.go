@@ -9,7 +9,7 @@ import (
 )
 
 // Failing a disabled webhook's backlog. The transaction that disables a
-// webhook marks it (failing_at, failing_spare: migration 0002) and fails a
+// webhook marks it (failing_at, failing_spare: migration 0003) and fails a
 // first batch of its pending deliveries; the rest are failed batch by
 // batch, each batch a transaction of its own, so that a backlog of a
 // million deliveries is not one long transaction holding a million row

@@ -11,7 +11,7 @@ import (
 )
 
 // Failing a disabled webhook's backlog. The transaction that disables a
-// webhook marks it (failing_at, failing_spare: migration 0004) and fails a
+// webhook marks it (failing_at, failing_spare: migration 0005) and fails a
 // first batch of its pending deliveries; the rest are failed batch by
 // batch, each batch a write transaction of its own, so that a backlog of a
 // million deliveries neither sits in memory nor holds the single writer
