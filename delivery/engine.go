@@ -146,9 +146,12 @@ type Engine struct {
 	back      []string          // deliveries of attempts abandoned by Stop
 	stopping  bool
 	// running cancels each attempt in flight: Stop, past its deadline,
-	// abandons them. Each attempt has a context of its own rather than
-	// one shared parent, whose lock every attempt would take twice.
+	// abandons them. Each attempt's context (its timeout) derives from
+	// Background rather than from one shared parent, whose lock every
+	// attempt would take twice.
 	running map[*hookd.Claim]context.CancelFunc
+	work    chan job // attempts handed to idle workers
+	idle    int      // workers waiting on work
 
 	claimCtx    context.Context // ends to stop claiming
 	stopClaim   context.CancelFunc
@@ -176,6 +179,7 @@ func New(cfg Config) (*Engine, error) {
 		spaces:      map[string]*space{},
 		hooks:       map[string]*hook{},
 		running:     map[*hookd.Claim]context.CancelFunc{},
+		work:        make(chan job, 2*cfg.Workers),
 		claimerDone: make(chan struct{}),
 		recorderEnd: make(chan struct{}),
 		giveUp:      make(chan struct{}),
@@ -242,6 +246,7 @@ func (e *Engine) Stop(ctx context.Context) {
 		e.mu.Lock()
 		back = append(back, e.back...)
 		e.mu.Unlock()
+		close(e.work) // the workers end
 		close(e.records)
 		select {
 		case <-e.recorderEnd:
@@ -380,7 +385,9 @@ func (e *Engine) attempt(ctx context.Context, c *hookd.Claim, trigger string) (r
 	}
 	now := e.cfg.Now()
 	a, res := e.sender.send(ctx, c, trigger, now)
-	if ctx.Err() != nil {
+	if errors.Is(ctx.Err(), context.Canceled) {
+		// Abandoned (ctx may also carry the attempt's deadline: a
+		// timeout is an outcome to record).
 		return rec, false
 	}
 	end := e.cfg.Now()

@@ -85,9 +85,15 @@ func newSender(cfg *Config) *sender {
 		prefix: cfg.HeaderPrefix, names: newHeaderNames(cfg.HeaderPrefix), userAgent: "hookd/" + cfg.Version}
 }
 
+// attemptTimeout bounds one attempt to w: its timeout_seconds.
+func attemptTimeout(w *hookd.Webhook) time.Duration {
+	return time.Duration(w.TimeoutSeconds) * time.Second
+}
+
 // send makes one attempt of claim c at now and returns its log entry and
 // result. It never returns early for a bad webhook: every failure is part of
-// the result.
+// the result. The attempt ends at the webhook's timeout, or at ctx's
+// deadline when that comes sooner.
 func (s *sender) send(ctx context.Context, c *hookd.Claim, trigger string, now time.Time) (hookd.Attempt, Result) {
 	w := c.Webhook
 	prefix, names := s.prefix, s.names
@@ -99,9 +105,12 @@ func (s *sender) send(ctx context.Context, c *hookd.Claim, trigger string, now t
 		StartedAt: now,
 		Request:   hookd.AttemptRequest{Method: w.Method, URL: w.URL},
 	}
-	timeout := time.Duration(w.TimeoutSeconds) * time.Second
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
+	timeout := attemptTimeout(w)
+	if d, ok := ctx.Deadline(); !ok || time.Until(d) > timeout {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
 	req, err := http.NewRequestWithContext(ctx, w.Method, w.URL, bytes.NewReader(c.Payload))
 	if err != nil {
 		a.Error = fmt.Sprintf("build request: %v", err)

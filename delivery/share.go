@@ -155,10 +155,18 @@ func (e *Engine) startOneLocked(s *space) bool {
 		h.inflight++
 		s.inflight++
 		e.inflight++
-		ctx, cancel := context.WithCancel(context.Background())
+		// The attempt's deadline, from Background: a context derived from
+		// a cancellable parent would register with it, and that costs
+		// more than the rest of the context's setup.
+		ctx, cancel := context.WithTimeout(context.Background(), attemptTimeout(c.Webhook))
 		e.running[c] = cancel
 		e.attempts.Add(1)
-		go e.run(ctx, c)
+		if j := (job{ctx, c}); e.idle > 0 {
+			e.idle--
+			e.work <- j // never blocks: it has room for every attempt in flight
+		} else {
+			go e.worker(j)
+		}
 		return true
 	}
 	return false
@@ -196,6 +204,21 @@ func (e *Engine) takeLocked(h *hook) *hookd.Claim {
 	return c
 }
 
+// job is an attempt to make: its claim and its context.
+type job struct {
+	ctx context.Context
+	c   *hookd.Claim
+}
+
+// worker makes the attempt j, then the ones it is handed, until Stop. The
+// engine keeps the workers it started, so that each attempt starts on a
+// goroutine whose stack has grown already, rather than on a new one.
+func (e *Engine) worker(j job) {
+	for ok := true; ok; j, ok = <-e.work {
+		e.run(j.ctx, j.c)
+	}
+}
+
 // run makes claim c's attempt and records it; an attempt abandoned by Stop
 // hands its delivery back instead.
 func (e *Engine) run(ctx context.Context, c *hookd.Claim) {
@@ -216,6 +239,7 @@ func (e *Engine) finish(c *hookd.Claim, recorded bool) {
 	}
 	e.running[c]()
 	delete(e.running, c)
+	e.idle++ // this worker: the next attempt may go to it
 	h := e.hooks[c.Delivery.WebhookID]
 	s := h.space
 	// Left out of claims before this one ended: claimable again, maybe.
