@@ -167,12 +167,7 @@ func TestPostgresWaitEnds(t *testing.T) {
 		t.Parallel()
 		start := time.Now()
 		p := spawnProcess(t, t.TempDir(), "--database", nowhere, "--database-wait", "1s")
-		err := exited(t, p, 30*time.Second)
-		var exit *exec.ExitError
-		if !errors.As(err, &exit) || exit.ExitCode() == 0 {
-			t.Fatalf("hookd serve ended with %v; want a non-zero exit", err)
-		}
-		t.Logf("exited %d after %s", exit.ExitCode(), time.Since(start).Round(time.Millisecond))
+		exitedNonZero(t, p, start)
 		logged := p.stderr.String()
 		want := "hookd: open database " + strings.Replace(nowhere, "s3cret-pw", "xxxxx", 1) + ": no answer after "
 		if !strings.Contains(logged, want) || !strings.Contains(logged, "within --database-wait 1s") {
@@ -202,15 +197,22 @@ func TestPostgresWaitEnds(t *testing.T) {
 		missing := pgtest.WithDatabase(t, pgtest.ServerURL(t), "hookd_no_such_database")
 		start := time.Now()
 		p := spawnProcess(t, t.TempDir(), "--database", missing, "--database-wait", "5m")
-		err := exited(t, p, 30*time.Second)
-		var exit *exec.ExitError
-		if !errors.As(err, &exit) || exit.ExitCode() == 0 {
-			t.Fatalf("hookd serve ended with %v; want a non-zero exit", err)
-		}
-		t.Logf("exited %d after %s", exit.ExitCode(), time.Since(start).Round(time.Millisecond))
+		exitedNonZero(t, p, start)
 		logged := p.stderr.String()
 		if !strings.Contains(logged, `database "hookd_no_such_database" does not exist`) || !strings.Contains(logged, "not tried again") {
 			t.Errorf("stderr does not say that the database does not exist and why it was not tried again:\n%s", logged)
 		}
 	})
+}
+
+// exitedNonZero waits up to 30 s for p to exit and fails the test unless it
+// exited with a non-zero status; it logs how long after start it took.
+func exitedNonZero(t *testing.T, p *process, start time.Time) {
+	t.Helper()
+	err := exited(t, p, 30*time.Second)
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() == 0 {
+		t.Fatalf("hookd serve ended with %v; want a non-zero exit", err)
+	}
+	t.Logf("exited %d after %s", exit.ExitCode(), time.Since(start).Round(time.Millisecond))
 }
