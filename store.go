@@ -110,8 +110,21 @@ type Store interface {
 	// tried again (after a server-side failure).
 	ReleaseIdempotencyKey(ctx context.Context, scope, key string) error
 
+	// CreatePortalLink stores a new portal link.
+	CreatePortalLink(ctx context.Context, l *PortalLink) error
+	// RedeemPortalLink uses the link whose token has the SHA-256 hash
+	// tokenHash, at now, and returns it: ENOTFOUND when there is none (or
+	// its workspace is gone), ErrPortalLinkUsed when it was redeemed
+	// before, ErrPortalLinkExpired when it expired. Of several concurrent
+	// redemptions of one link, in one process or many, one succeeds.
+	RedeemPortalLink(ctx context.Context, tokenHash []byte, now time.Time) (*PortalLink, error)
+
+	// Overview summarizes every workspace at now for the operator.
+	Overview(ctx context.Context, now time.Time) (*Overview, error)
+
 	// Purge deletes finished deliveries, their attempts and their events
-	// created before r.Before, and idempotency keys older than
+	// created before r.Before, idempotency keys older than
+	// r.IdempotencyBefore, and portal links that expired before
 	// r.IdempotencyBefore. It returns how many deliveries it deleted.
 	Purge(ctx context.Context, r PurgeRequest) (int, error)
 }

@@ -1,9 +1,11 @@
 package httpapi
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"net/http"
 	"strings"
 
 	"github.com/hookd/hookd"
@@ -20,6 +22,32 @@ type caller struct {
 	admin       bool
 	workspaceID string
 	keyID       string
+	// readOnly callers may only read (a read-only portal session).
+	readOnly bool
+}
+
+// Caller is who an in-process request (from the web UI) is made for: the
+// admin, or one workspace, read-only or not. It stands in for the
+// Authorization header, and the API applies to it the rules it applies to
+// a key: a workspace caller is a workspace key, and a ReadOnly one gets a
+// 403 for anything but GET.
+type Caller struct {
+	// Admin callers reach every route, as the admin key does.
+	Admin bool
+	// WorkspaceID is the workspace of a caller that is not Admin.
+	WorkspaceID string
+	// ReadOnly callers may only use GET routes.
+	ReadOnly bool
+}
+
+type callerKey struct{}
+
+// WithCaller returns ctx carrying c. A request whose context carries a
+// Caller is made for c, whatever its Authorization header says. Only code
+// in this process can set a request's context, so this is how the web UI
+// calls the API: through the same handlers, with every rule they apply.
+func WithCaller(ctx context.Context, c Caller) context.Context {
+	return context.WithValue(ctx, callerKey{}, c)
 }
 
 // scope names the caller for idempotency keys.
@@ -41,6 +69,12 @@ func unauthorized(msg string) error { return hookd.Errorf(hookd.EUNAUTHORIZED, "
 // authenticate finds who sent req from its Authorization header. It returns
 // EUNAUTHORIZED for a missing, malformed or unknown key.
 func (s *server) authenticate(req *request) (caller, error) {
+	if c, ok := req.Context().Value(callerKey{}).(Caller); ok {
+		if !c.Admin && c.WorkspaceID == "" {
+			return caller{}, unauthorized("no workspace in the session")
+		}
+		return caller{admin: c.Admin, workspaceID: c.WorkspaceID, readOnly: c.ReadOnly}, nil
+	}
 	h := req.Header.Get("Authorization")
 	if h == "" {
 		return caller{}, unauthorized("missing API key: send the header Authorization: Bearer <key>")
@@ -81,6 +115,9 @@ func (s *server) authorize(rt route, req *request) error {
 	wsID := req.PathValue("ws")
 	if !c.admin && wsID != "" && wsID != c.workspaceID {
 		return hookd.NotFound("workspace", wsID)
+	}
+	if c.readOnly && rt.method != http.MethodGet {
+		return hookd.Errorf(hookd.EFORBIDDEN, "this session is read-only: it cannot %s %s", rt.method, req.URL.Path)
 	}
 	switch rt.access {
 	case adminOnly:
