@@ -130,13 +130,13 @@ type Webhook struct {
 	DisabledReason string    `json:"disabled_reason"`
 	CreatedAt      time.Time `json:"created_at"`
 	UpdatedAt      time.Time `json:"updated_at"`
+	// FailingSince is when the webhook's current run of failed attempts
+	// began; nil after a success. It drives auto-disable.
+	FailingSince *time.Time `json:"failing_since"`
 
 	// Secrets are the signing secrets, newest first. Only the API's create,
 	// secret and rotate answers show the newest one.
 	Secrets []Secret `json:"-"`
-	// FailingSince is when the webhook's current run of failed attempts
-	// began; nil after a success. It drives auto-disable.
-	FailingSince *time.Time `json:"-"`
 }
 
 // ValidSecrets returns the values of w's secrets that sign at now, newest

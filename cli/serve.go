@@ -2,7 +2,9 @@ package cli
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -24,6 +26,7 @@ import (
 	"github.com/hookd/hookd/postgres"
 	"github.com/hookd/hookd/seal"
 	"github.com/hookd/hookd/sqlite"
+	"github.com/hookd/hookd/web"
 )
 
 const serveUsage = `serve [flags]
@@ -210,6 +213,17 @@ func serve(ctx context.Context, c serveConfig, out, errOut io.Writer) error {
 		return err
 	}
 
+	ui, err := web.New(web.Config{
+		API:        api,
+		Store:      store,
+		SessionKey: sessionKey(adminKey),
+		Logger:     logger,
+	})
+	if err != nil {
+		return err
+	}
+	site := siteHandler(api, ui)
+
 	paceGC(ctx)
 	if err := engine.Start(context.WithoutCancel(ctx)); err != nil {
 		return err
@@ -220,7 +234,7 @@ func serve(ctx context.Context, c serveConfig, out, errOut io.Writer) error {
 		}
 	}
 	go purgeLoop(ctx, store, c.retention, logger)
-	handler.Store(&api)
+	handler.Store(&site)
 	fmt.Fprintf(out, "hookd %s listening on http://%s (data: %s)\n", version(), ln.Addr(), c.data)
 	if c.dev {
 		logger.Warn("development mode: http:// URLs, private addresses and tls_verify false are allowed; do not use in production")
@@ -385,4 +399,24 @@ func redactURL(s string) string {
 		}
 	}
 	return s
+}
+
+// siteHandler serves the web UI under /ui/ and the API everywhere else; a
+// browser asking for / is sent to the UI.
+func siteHandler(api, ui http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/ui/", ui)
+	mux.Handle("/ui", ui)
+	mux.Handle("/", api)
+	mux.Handle("GET /{$}", http.RedirectHandler("/ui/", http.StatusSeeOther))
+	return mux
+}
+
+// sessionKey derives the key that signs the web UI's cookies from the admin
+// key, so that every process that shares the admin key (and the database)
+// honours the others' sessions, and a new admin key signs everyone out.
+func sessionKey(adminKey string) []byte {
+	m := hmac.New(sha256.New, []byte(adminKey))
+	m.Write([]byte("hookd web session key"))
+	return m.Sum(nil)
 }
