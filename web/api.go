@@ -25,9 +25,9 @@ type apiError struct {
 
 func (e *apiError) Error() string { return fmt.Sprintf("%d: %s", e.Status, e.Detail) }
 
-// field returns the message of the first error about name, or about a part
+// Field returns the message of the first error about name, or about a part
 // of it (events[2], headers.X-Foo), or "".
-func (e *apiError) field(name string) string {
+func (e *apiError) Field(name string) string {
 	for _, f := range e.Errors {
 		if f.Field == name || strings.HasPrefix(f.Field, name+"[") || strings.HasPrefix(f.Field, name+".") {
 			return f.Message
