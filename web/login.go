@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 )
 
@@ -64,7 +65,8 @@ func (h *handler) keyStatus(ctx context.Context, key string) int {
 // never sends the browser to another site.
 func safeNext(next string) string {
 	u, err := url.Parse(next)
-	if err != nil || u.Scheme != "" || u.Host != "" || !strings.HasPrefix(u.Path, "/ui/") || strings.HasPrefix(next, "//") {
+	if err != nil || u.Scheme != "" || u.Host != "" || strings.HasPrefix(next, "//") ||
+		!strings.HasPrefix(u.Path, "/ui/") || path.Clean(u.Path) != strings.TrimSuffix(u.Path, "/") && path.Clean(u.Path)+"/" != u.Path {
 		return ""
 	}
 	return u.RequestURI()
