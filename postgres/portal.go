@@ -17,8 +17,3 @@ func (s *Store) CreatePortalLink(ctx context.Context, l *hookd.PortalLink) error
 func (s *Store) RedeemPortalLink(ctx context.Context, tokenHash []byte, now time.Time) (*hookd.PortalLink, error) {
 	return nil, errors.New("postgres: portal links: not yet")
 }
-
-// Overview implements hookd.Store.
-func (s *Store) Overview(ctx context.Context, now time.Time) (*hookd.Overview, error) {
-	return nil, errors.New("postgres: overview: not yet")
-}

@@ -1,0 +1,14 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/hookd/hookd"
+)
+
+// Overview implements hookd.Store.
+func (s *Store) Overview(ctx context.Context, now time.Time) (*hookd.Overview, error) {
+	return nil, errors.New("sqlite: overview: not yet")
+}
