@@ -19,7 +19,7 @@ const sqlPurgeLock = `SELECT pg_try_advisory_xact_lock(1751936100, hashtext('hoo
 // Purge deletes the succeeded and failed deliveries created before
 // r.Before, with their attempts; then the events created before r.Before
 // that have no delivery left; then the idempotency keys created before
-// r.IdempotencyBefore. Pending deliveries and their events stay. It works
+// r.IdempotencyBefore, and the portal links that expired before it. Pending deliveries and their events stay. It works
 // in short transactions of a few hundred events, and stops early when
 // another process is purging the same database. It returns how many
 // deliveries it deleted.
@@ -85,6 +85,13 @@ func (s *Store) Purge(ctx context.Context, r hookd.PurgeRequest) (int, error) {
 	}
 	err := s.write(ctx, "purge idempotency keys", func(ctx context.Context, tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `DELETE FROM idempotency_keys WHERE created_at < $1`, roundTime(r.IdempotencyBefore))
+		return err
+	})
+	if err != nil {
+		return total, err
+	}
+	err = s.write(ctx, "purge portal links", func(ctx context.Context, tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `DELETE FROM portal_links WHERE expires_at < $1`, roundTime(r.IdempotencyBefore))
 		return err
 	})
 	return total, err

@@ -15,7 +15,7 @@ const purgeChunk = 500
 // Purge deletes the succeeded and failed deliveries created before
 // r.Before, with their attempts; then the events created before r.Before
 // that have no delivery left, queued ones included; then the idempotency keys created before
-// r.IdempotencyBefore. Pending deliveries and their events stay. It works
+// r.IdempotencyBefore, and the portal links that expired before it. Pending deliveries and their events stay. It works
 // in short transactions of a few hundred events and returns how many
 // deliveries it deleted.
 func (s *Store) Purge(ctx context.Context, r hookd.PurgeRequest) (int, error) {
@@ -82,6 +82,13 @@ func (s *Store) Purge(ctx context.Context, r hookd.PurgeRequest) (int, error) {
 	}
 	err := s.write(ctx, "purge idempotency keys", func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE created_at < ?`, micros(r.IdempotencyBefore))
+		return err
+	})
+	if err != nil {
+		return total, err
+	}
+	err = s.write(ctx, "purge portal links", func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM portal_links WHERE expires_at < ?`, micros(r.IdempotencyBefore))
 		return err
 	})
 	return total, err

@@ -67,6 +67,8 @@ func Exercise(t *testing.T, newStore func(t *testing.T) hookd.Store) {
 		{"ListDeliveries", testListDeliveries},
 		{"Purge", testPurge},
 		{"IdempotencyKeys", testIdempotencyKeys},
+		{"PortalLinks", testPortalLinks},
+		{"PortalLinkRace", testPortalLinkRace},
 		{"Concurrent", testConcurrent},
 	}
 	for _, tt := range tests {
