@@ -35,6 +35,7 @@ var isolationBodies = map[string]string{
 	"POST /v1/workspaces/{ws}/events":                       `{"type":"iso.ping","payload":{"pwned":true}}`,
 	"POST /v1/workspaces/{ws}/events/batch":                 `{"events":[{"type":"iso.ping","payload":{"pwned":true}}]}`,
 	"POST /v1/workspaces/{ws}/webhooks/{whk}/rotate-secret": `{"secret":"whsec_cHduZWQtcHduZWQtcHduZWQtcHduZWQtcHduZWQ="}`,
+	"POST /v1/workspaces/{ws}/portal":                       `{"expires_in":"168h","read_only":false}`,
 }
 
 // tenant is one workspace with a key, a webhook, an event and a delivery.

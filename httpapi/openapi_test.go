@@ -179,6 +179,8 @@ func TestOpenAPISchemas(t *testing.T) {
 		"RecoverRequest":      {reflect.TypeFor[recoverRequest](), nil},
 		"Recovered":           {reflect.TypeFor[recovered](), nil},
 		"Health":              {reflect.TypeFor[health](), nil},
+		"PortalLinkCreate":    {reflect.TypeFor[portalRequest](), nil},
+		"PortalLink":          {reflect.TypeFor[portalLink](), nil},
 		"WorkspaceList":       {reflect.TypeFor[list[hookd.Workspace]](), nil},
 		"EventTypeList":       {reflect.TypeFor[list[hookd.EventType]](), nil},
 		"WebhookList":         {reflect.TypeFor[list[hookd.Webhook]](), nil},

@@ -62,6 +62,12 @@ type Config struct {
 	// (<P>-Event-Id, …). A webhook's own headers may not use it unless the
 	// webhook sets a prefix of its own. Defaults to "X-Hookd".
 	HeaderPrefix string
+	// PublicURL is where browsers reach hookd, such as
+	// https://hooks.example.com: an http:// or https:// URL without a
+	// path (a trailing slash is dropped), query or fragment. Portal links
+	// start with it. hookd serve sets it from --public-url. Defaults to
+	// DefaultPublicURL.
+	PublicURL string
 	// Now is the clock. Defaults to time.Now.
 	Now func() time.Time
 	// Logger receives request logs (at debug level) and the causes of
@@ -82,6 +88,9 @@ const (
 	DefaultHeaderPrefix = "X-Hookd"
 	// DefaultMaxWebhooks is Config.MaxWebhooks's default.
 	DefaultMaxWebhooks = 10000
+	// DefaultPublicURL is Config.PublicURL's default: hookd serve's
+	// default address, on this machine.
+	DefaultPublicURL = "http://127.0.0.1:8080"
 
 	// envelopeBytes is what a body may hold besides its payload.
 	envelopeBytes = 64 << 10
@@ -119,6 +128,14 @@ func (c Config) withDefaults() (Config, error) {
 	if c.HeaderPrefix == "" {
 		c.HeaderPrefix = DefaultHeaderPrefix
 	}
+	if c.PublicURL == "" {
+		c.PublicURL = DefaultPublicURL
+	}
+	u, err := checkPublicURL(c.PublicURL)
+	if err != nil {
+		return c, err
+	}
+	c.PublicURL = u
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -249,6 +266,8 @@ func (s *server) routeTable() []route {
 		{method: "POST", path: ws + "/events/batch", access: workspaceScoped, maxBody: batch, bodyNote: batchNote, idempotent: true, handle: s.publishBatch},
 		{method: "GET", path: ws + "/events", access: workspaceScoped, handle: s.listEvents},
 		{method: "GET", path: ws + "/events/{evt}", access: workspaceScoped, handle: s.getEvent},
+
+		{method: "POST", path: ws + "/portal", access: workspaceScoped, maxBody: small, optionalBody: true, handle: s.createPortalLink},
 	}
 }
 
