@@ -41,6 +41,7 @@ func commands() map[string]command {
 		"receive": {"run a local receiver that prints the webhooks it gets", runReceive},
 		"verify":  {"check a saved request's signature", runVerify},
 		"bench":   {"run the benchmark", runBench},
+		"portal":  {"print a single-use link into a workspace's portal (the web UI)", runPortal},
 		"version": {"print the version", func(_ context.Context, _ []string, out, _ io.Writer) error {
 			_, err := fmt.Fprintln(out, "hookd", version())
 			return err

@@ -76,21 +76,13 @@ func runClient(ctx context.Context, resource string, verbs map[string]verb, args
 	if err != nil {
 		return err
 	}
-	base := os.Getenv("HOOKD_URL")
-	if base == "" {
-		base = "http://localhost:8080"
-	}
-	key := os.Getenv("HOOKD_KEY")
-	if key == "" {
-		return usageError("set HOOKD_KEY to an API key (the admin key, or a workspace key)")
+	c, err := apiClient()
+	if err != nil {
+		return err
 	}
 	var raw json.RawMessage
-	if err := client.New(base, key).Do(ctx, req, &raw); err != nil {
-		if p, ok := err.(*client.Problem); ok {
-			for _, fe := range p.Errors {
-				fmt.Fprintf(errOut, "  %s: %s\n", fe.Field, fe.Message)
-			}
-		}
+	if err := c.Do(ctx, req, &raw); err != nil {
+		printFieldErrors(errOut, err)
 		return err
 	}
 	if len(raw) == 0 {
@@ -108,6 +100,30 @@ func runClient(ctx context.Context, resource string, verbs map[string]verb, args
 	}
 	_, err = out.Write(raw)
 	return err
+}
+
+// apiClient returns a client of the server at HOOKD_URL (default
+// http://localhost:8080) with the key in HOOKD_KEY, which is required.
+func apiClient() (*client.Client, error) {
+	base := os.Getenv("HOOKD_URL")
+	if base == "" {
+		base = "http://localhost:8080"
+	}
+	key := os.Getenv("HOOKD_KEY")
+	if key == "" {
+		return nil, usageError("set HOOKD_KEY to an API key (the admin key, or a workspace key)")
+	}
+	return client.New(base, key), nil
+}
+
+// printFieldErrors prints the fields that a problem answer names, one a
+// line.
+func printFieldErrors(w io.Writer, err error) {
+	if p, ok := err.(*client.Problem); ok {
+		for _, fe := range p.Errors {
+			fmt.Fprintf(w, "  %s: %s\n", fe.Field, fe.Message)
+		}
+	}
 }
 
 // interleave moves flags after positional arguments to the front, so that

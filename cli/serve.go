@@ -51,7 +51,13 @@ A --database that does not answer yet at start is tried again (after
 100ms, doubling up to 5s) for up to --database-wait, each failed try logged
 with its cause; meanwhile /healthz answers 200 and /readyz 503. A wrong
 password, a missing role or database, or the end of the wait stops hookd
-with an error.`
+with an error.
+
+Portal links (hookd portal) start with --public-url, by default http:// and
+the address hookd listens on (127.0.0.1 for every interface): behind a proxy
+or a load balancer, set it to where browsers reach hookd, such as
+https://hooks.example.com. --portal-frame-ancestors names the origins of
+the apps that may show the portal in an <iframe>.`
 
 // serveConfig is what `hookd serve` is told by flags and environment.
 type serveConfig struct {
@@ -74,6 +80,12 @@ type serveConfig struct {
 	logLevel        string
 	pprof           string
 	lease           time.Duration
+	// publicURL starts portal links; empty until serve derives it from
+	// the address it listens on.
+	publicURL publicURL
+	// frameAncestors are the origins that may show the portal in an
+	// <iframe>: passed to web.Config.FrameAncestors.
+	frameAncestors []string
 }
 
 func runServe(ctx context.Context, args []string, out, errOut io.Writer) error {
@@ -98,6 +110,8 @@ func runServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.pprof, "pprof", "", "debugging: serve net/http/pprof on this loopback address")
 	fs.DurationVar(&c.lease, "lease", 3*time.Minute, "how long a claimed delivery stays reserved for this process before another may send it; over the longest webhook timeout (2m) unless --dev")
+	fs.Var(&c.publicURL, "public-url", "the `URL` where browsers reach hookd, such as https://hooks.example.com: portal links start with it (default http:// and the listening address)")
+	fs.Var((*originList)(&c.frameAncestors), "portal-frame-ancestors", "`origins` that may show the portal in an <iframe>, comma-separated, such as https://app.example.com ('self' for hookd's own)")
 	if err := parseWithEnv(fs, args); err != nil {
 		return err
 	}
@@ -160,6 +174,9 @@ func serve(ctx context.Context, c serveConfig, out, errOut io.Writer) error {
 	defer srv.Close() // after Shutdown, or on an early return
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
+	if c.publicURL == "" {
+		c.publicURL = publicURL(defaultPublicURL(c.addr, ln.Addr()))
+	}
 
 	store, err := openStore(ctx, c, logger, func() {
 		fmt.Fprintf(out, "hookd %s waiting for the database (up to %s); /healthz and /readyz answer on http://%s\n", version(), c.databaseWait, ln.Addr())
@@ -206,6 +223,7 @@ func serve(ctx context.Context, c serveConfig, out, errOut io.Writer) error {
 		AllowInsecureTLS: insecureTLS,
 		MaxWebhooks:      c.maxWebhooks,
 		HeaderPrefix:     c.headerPrefix,
+		PublicURL:        string(c.publicURL),
 		Logger:           logger,
 		Version:          version(),
 	})
