@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -231,11 +232,14 @@ func serve(ctx context.Context, c serveConfig, out, errOut io.Writer) error {
 		return err
 	}
 
+	pub, _ := url.Parse(string(c.publicURL)) // checked by httpapi.New
 	ui, err := web.New(web.Config{
-		API:        api,
-		Store:      store,
-		SessionKey: sessionKey(adminKey),
-		Logger:     logger,
+		API:            api,
+		Store:          store,
+		SessionKey:     sessionKey(adminKey),
+		PublicURL:      pub,
+		FrameAncestors: c.frameAncestors,
+		Logger:         logger,
 	})
 	if err != nil {
 		return err

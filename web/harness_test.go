@@ -179,13 +179,3 @@ func (b *browser) postRaw(path string, form url.Values) (*http.Response, string)
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	return b.do(req)
 }
-
-// hasPortalRoute reports whether the API serves portal links.
-func (s *site) hasPortalRoute() bool {
-	resp, err := http.Post(s.srv.URL+"/v1/workspaces/ws_x/portal", "application/json", nil)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode != http.StatusNotFound
-}

@@ -1,12 +1,12 @@
 package web
 
 import (
-	"crypto/sha256"
 	"encoding/base64"
 	"net/http"
 	"net/url"
 
 	"github.com/hookd/hookd"
+	"github.com/hookd/hookd/httpapi"
 )
 
 // portalRedeem signs the browser into a workspace's portal with a portal
@@ -19,8 +19,7 @@ func (h *handler) portalRedeem(w http.ResponseWriter, r *request) {
 		h.renderError(w, r, http.StatusNotFound, "This is not a portal link. Check that the whole link was copied, or ask for a new one.")
 		return
 	}
-	sum := sha256.Sum256([]byte(token))
-	link, err := h.cfg.Store.RedeemPortalLink(r.Context(), sum[:], r.now)
+	link, err := h.cfg.Store.RedeemPortalLink(r.Context(), httpapi.PortalTokenHash(token), r.now)
 	switch hookd.ErrorCode(err) {
 	case "":
 	case hookd.ENOTFOUND:
