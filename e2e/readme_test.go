@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -68,15 +69,17 @@ func TestREADMEQuickstart(t *testing.T) {
 	if n := strings.Count(string(received), `"T-42"`); n != 2 {
 		t.Errorf("the receiver printed the event %d times; want 2 (the delivery and its retry):\n%s", n, received)
 	}
-	if !strings.HasSuffix(strings.TrimSpace(string(out)), "2") {
-		t.Errorf("the last command should print 2 attempts; output ends %q", lastLine(string(out)))
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if n := len(lines); n < 3 || lines[n-3] != "2" {
+		t.Errorf("the deliveries show command should print 2 attempts; output ends %q", lines[max(0, n-3):])
+	}
+	if last := lines[len(lines)-1]; !portalLink.MatchString(last) {
+		t.Errorf("the last command should print a portal link; it printed %q", last)
 	}
 }
 
-func lastLine(s string) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	return lines[len(lines)-1]
-}
+// portalLink is what hookd portal prints.
+var portalLink = regexp.MustCompile(`^http://127\.0\.0\.1:[0-9]+/ui/portal/[A-Za-z0-9_-]{43}$`)
 
 func freePort(t *testing.T) string {
 	t.Helper()
