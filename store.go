@@ -31,6 +31,9 @@ type Store interface {
 	// APIKeyByHash finds a workspace key by the SHA-256 hash of its secret.
 	APIKeyByHash(ctx context.Context, hash []byte) (*APIKey, error)
 	DeleteAPIKey(ctx context.Context, workspaceID, id string) error
+	// ListAPIKeys returns a page of the workspace's keys, newest first. A
+	// missing workspace is ENOTFOUND.
+	ListAPIKeys(ctx context.Context, workspaceID string, p Page) ([]APIKey, string, error)
 
 	// CreateEventType returns ECONFLICT when the name exists.
 	CreateEventType(ctx context.Context, et *EventType) error

@@ -111,6 +111,25 @@ func TestWorkspacesAndKeys(t *testing.T) {
 		t.Fatalf("key answer %v", r)
 	}
 	e.must(201, "POST", "/v1/workspaces/"+ws.ID+"/keys", adminKey, nil) // the body is optional
+	var keys struct {
+		Data []map[string]any `json:"data"`
+	}
+	e.must(200, "GET", "/v1/workspaces/"+ws.ID+"/keys", adminKey, nil).decode(t, &keys)
+	if len(keys.Data) != 2 || keys.Data[1]["id"] != r["id"] || keys.Data[1]["name"] != "ci" || keys.Data[1]["key"] != nil {
+		t.Fatalf("key list %v; want the two keys, newest first, without secrets", keys.Data)
+	}
+	for _, k := range keys.Data {
+		for f := range k {
+			if f != "id" && f != "name" && f != "workspace_id" && f != "created_at" {
+				t.Errorf("key list shows field %q", f)
+			}
+		}
+	}
+	page := e.must(200, "GET", "/v1/workspaces/"+ws.ID+"/keys?limit=1", adminKey, nil).object(t)
+	if page["next_cursor"] == nil {
+		t.Errorf("key list with limit=1: no next_cursor")
+	}
+	e.must(404, "GET", "/v1/workspaces/ws_nope/keys", adminKey, nil)
 	e.must(200, "GET", "/v1/workspaces/"+ws.ID+"/webhooks", key, nil)
 	e.must(200, "GET", "/v1/event-types", key, nil)
 	e.must(204, "DELETE", "/v1/workspaces/"+ws.ID+"/keys/"+r["id"].(string), adminKey, nil)

@@ -233,6 +233,8 @@ func testBadInput(t *testing.T, engine storeEngine) {
 		{"ws key lists workspaces", "GET", "/v1/workspaces", "A", nil, nil, 403, "", ""},
 		{"ws key reads own workspace", "GET", "/v1/workspaces/{A}", "A", nil, nil, 403, "", ""},
 		{"ws key creates keys", "POST", "/v1/workspaces/{A}/keys", "A", `{"name":"x"}`, nil, 403, "", ""},
+		{"ws key lists keys", "GET", "/v1/workspaces/{A}/keys", "A", nil, nil, 403, "", ""},
+		{"other workspace's key list", "GET", "/v1/workspaces/{B}/keys", "A", nil, nil, 404, "", ""},
 		{"ws key deletes event type", "DELETE", "/v1/event-types/ticket.created", "A", nil, nil, 403, "", ""},
 
 		// Routes and ids.

@@ -240,6 +240,7 @@ func (s *server) routeTable() []route {
 		{method: "DELETE", path: ws, access: adminOnly, handle: s.deleteWorkspace},
 
 		{method: "POST", path: ws + "/keys", access: adminOnly, maxBody: small, optionalBody: true, idempotent: true, handle: s.createKey},
+		{method: "GET", path: ws + "/keys", access: adminOnly, handle: s.listKeys},
 		{method: "DELETE", path: ws + "/keys/{key_id}", access: adminOnly, handle: s.deleteKey},
 
 		{method: "POST", path: "/v1/event-types", access: adminOnly, maxBody: payload, bodyNote: exampleNote, idempotent: true, handle: s.createEventType},

@@ -224,6 +224,19 @@ func (s *server) createKey(req *request) (int, any, error) {
 	return http.StatusCreated, newKey{ID: k.ID, Name: k.Name, Key: secret, WorkspaceID: k.WorkspaceID, CreatedAt: k.CreatedAt}, nil
 }
 
+func (s *server) listKeys(req *request) (int, any, error) {
+	scope := scopeOf("keys", req.PathValue("ws"))
+	p, _, errs := parseList(req, scope)
+	if err := errs.with(nil); err != nil {
+		return 0, nil, err
+	}
+	items, next, err := s.store.ListAPIKeys(req.Context(), req.PathValue("ws"), p)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, newList(scope, items, next), nil
+}
+
 func (s *server) deleteKey(req *request) (int, any, error) {
 	if err := s.store.DeleteAPIKey(req.Context(), req.PathValue("ws"), req.PathValue("key_id")); err != nil {
 		return 0, nil, err

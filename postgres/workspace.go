@@ -204,3 +204,37 @@ func (s *Store) DeleteAPIKey(ctx context.Context, workspaceID, id string) error 
 		return mustAffect(tag, err, hookd.NotFound("api key", id))
 	})
 }
+
+// ListAPIKeys returns a page of the workspace's keys, newest first, and the
+// cursor of the next page ("" after the last). A missing workspace is
+// ENOTFOUND.
+func (s *Store) ListAPIKeys(ctx context.Context, workspaceID string, p hookd.Page) ([]hookd.APIKey, string, error) {
+	limit := pageLimit(p)
+	var out []hookd.APIKey
+	err := s.read(ctx, "list api keys", func(ctx context.Context, tx pgx.Tx) error {
+		if err := workspaceExists(ctx, tx, workspaceID, false); err != nil {
+			return err
+		}
+		var a args
+		q := `SELECT id, workspace_id, name, hash, created_at FROM api_keys WHERE workspace_id = ` + a.add(workspaceID)
+		if p.Cursor != "" {
+			q += ` AND id < ` + a.add(p.Cursor)
+		}
+		q += ` ORDER BY id DESC LIMIT ` + a.add(limit+1)
+		rows, err := tx.Query(ctx, q, a...)
+		if err != nil {
+			return err
+		}
+		out, err = collect(rows, func(row pgx.Row) (hookd.APIKey, error) {
+			var k hookd.APIKey
+			err := row.Scan(&k.ID, &k.WorkspaceID, &k.Name, &k.Hash, &k.CreatedAt)
+			return k, err
+		})
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	out, next := cut(out, limit, func(k hookd.APIKey) string { return k.ID })
+	return out, next, nil
+}

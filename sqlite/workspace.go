@@ -205,3 +205,33 @@ func (s *Store) DeleteAPIKey(ctx context.Context, workspaceID, id string) error 
 		return mustAffect(res, err, hookd.NotFound("api key", id))
 	})
 }
+
+// ListAPIKeys returns a page of the workspace's keys, newest first, and the
+// cursor of the next page ("" after the last). A missing workspace is
+// ENOTFOUND.
+func (s *Store) ListAPIKeys(ctx context.Context, workspaceID string, p hookd.Page) ([]hookd.APIKey, string, error) {
+	limit := pageLimit(p)
+	var out []hookd.APIKey
+	err := s.read(ctx, "list api keys", func(ctx context.Context, tx *sql.Tx) error {
+		if err := workspaceExists(ctx, tx, workspaceID); err != nil {
+			return err
+		}
+		var err error
+		out, err = readPage(ctx, tx, `SELECT id, workspace_id, name, hash, created_at FROM api_keys WHERE workspace_id = ?`,
+			[]any{workspaceID}, p, func(row interface{ Scan(...any) error }) (hookd.APIKey, error) {
+				var (
+					k       hookd.APIKey
+					created int64
+				)
+				err := row.Scan(&k.ID, &k.WorkspaceID, &k.Name, &k.Hash, &created)
+				k.CreatedAt = fromMicros(created)
+				return k, err
+			})
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	out, next := cut(out, limit, func(k hookd.APIKey) string { return k.ID })
+	return out, next, nil
+}

@@ -32,6 +32,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) hookd.Store) {
 		{"ListWorkspaces", testListWorkspaces},
 		{"PageLimits", testPageLimits},
 		{"APIKeys", testAPIKeys},
+		{"ListAPIKeys", testListAPIKeys},
 		{"EventTypes", testEventTypes},
 		{"Webhooks", testWebhooks},
 		{"WebhookNilAndEmpty", testWebhookNilAndEmpty},

@@ -192,6 +192,57 @@ func testAPIKeys(t *testing.T, f *fixture) {
 	wantCode(t, "DeleteAPIKey twice", f.s.DeleteAPIKey(f.ctx, ws.ID, k.ID), hookd.ENOTFOUND)
 }
 
+func testListAPIKeys(t *testing.T, f *fixture) {
+	ws, other := f.workspace(), f.workspace()
+	var keys []hookd.APIKey // oldest first
+	for i, name := range []string{"ci", "deploy", "support"} {
+		hash := sha256.Sum256([]byte(fmt.Sprintf("hk_list_%s_%d", ws.ID, i)))
+		k := hookd.APIKey{ID: hookd.NewID(hookd.PrefixKey, t0), WorkspaceID: ws.ID, Name: name, Hash: hash[:], CreatedAt: at(time.Duration(i) * time.Second)}
+		if err := f.s.CreateAPIKey(f.ctx, &k); err != nil {
+			t.Fatalf("CreateAPIKey %s: %v", name, err)
+		}
+		keys = append(keys, k)
+	}
+	hash := sha256.Sum256([]byte("hk_list_other_" + other.ID))
+	if err := f.s.CreateAPIKey(f.ctx, &hookd.APIKey{ID: hookd.NewID(hookd.PrefixKey, t0), WorkspaceID: other.ID, Name: "other", Hash: hash[:], CreatedAt: t0}); err != nil {
+		t.Fatalf("CreateAPIKey other: %v", err)
+	}
+
+	first, next, err := f.s.ListAPIKeys(f.ctx, ws.ID, hookd.Page{Limit: 2})
+	if err != nil {
+		t.Fatalf("ListAPIKeys: %v", err)
+	}
+	wantEqual(t, "ListAPIKeys first page", first, []hookd.APIKey{keys[2], keys[1]})
+	if next == "" {
+		t.Fatalf("ListAPIKeys first page: no next cursor; want one")
+	}
+	rest, next, err := f.s.ListAPIKeys(f.ctx, ws.ID, hookd.Page{Limit: 2, Cursor: next})
+	if err != nil {
+		t.Fatalf("ListAPIKeys second page: %v", err)
+	}
+	wantEqual(t, "ListAPIKeys second page", rest, []hookd.APIKey{keys[0]})
+	if next != "" {
+		t.Errorf("ListAPIKeys second page: next %q; want none", next)
+	}
+
+	if err := f.s.DeleteAPIKey(f.ctx, ws.ID, keys[1].ID); err != nil {
+		t.Fatalf("DeleteAPIKey: %v", err)
+	}
+	all, _, err := f.s.ListAPIKeys(f.ctx, ws.ID, hookd.Page{})
+	if err != nil {
+		t.Fatalf("ListAPIKeys after delete: %v", err)
+	}
+	wantEqual(t, "ListAPIKeys after delete", all, []hookd.APIKey{keys[2], keys[0]})
+
+	empty := f.workspace()
+	none, next, err := f.s.ListAPIKeys(f.ctx, empty.ID, hookd.Page{})
+	if err != nil || len(none) != 0 || next != "" {
+		t.Errorf("ListAPIKeys of a workspace without keys: got %v, %q, %v; want none", none, next, err)
+	}
+	_, _, err = f.s.ListAPIKeys(f.ctx, "ws_missing", hookd.Page{})
+	wantCode(t, "ListAPIKeys of a missing workspace", err, hookd.ENOTFOUND)
+}
+
 func testEventTypes(t *testing.T, f *fixture) {
 	var created []*hookd.EventType
 	for _, name := range []string{"user.created", "ticket.created", "ticket.sla.breached"} {
