@@ -44,6 +44,21 @@ type WebhookDefaults struct {
 	RateLimit      *float64       `json:"rate_limit,omitempty"`
 }
 
+// MarshalJSON leaves retry_schedule out when it is nil, the server's
+// default, as the other fields are: the JSON of a nil RetrySchedule is [],
+// which would read back as a schedule without retries.
+func (d WebhookDefaults) MarshalJSON() ([]byte, error) {
+	type plain WebhookDefaults
+	var schedule *RetrySchedule
+	if d.RetrySchedule != nil {
+		schedule = &d.RetrySchedule
+	}
+	return json.Marshal(struct {
+		plain
+		RetrySchedule *RetrySchedule `json:"retry_schedule,omitempty"`
+	}{plain(d), schedule})
+}
+
 // APIKey is a workspace's Bearer credential. Only the SHA-256 hash of its
 // secret is stored.
 type APIKey struct {

@@ -1,6 +1,7 @@
 package hookd_test
 
 import (
+	"encoding/json"
 	"errors"
 	"sort"
 	"strings"
@@ -221,5 +222,39 @@ func TestSignatureHeaderProblems(t *testing.T) {
 				t.Errorf("%+v under %q: got %q; want one %q", tt.sig, tt.prefix, got, tt.want)
 			}
 		}
+	}
+}
+
+// TestWebhookDefaultsJSON checks that a workspace's default retry schedule
+// (nil) and a schedule without retries ([]) stay apart through JSON.
+func TestWebhookDefaultsJSON(t *testing.T) {
+	tests := []struct {
+		name     string
+		schedule hookd.RetrySchedule
+		want     string
+	}{
+		{"server's default", nil, `{}`},
+		{"no retries", hookd.RetrySchedule{}, `{"retry_schedule":[]}`},
+		{"two retries", hookd.RetrySchedule{5 * time.Second, time.Hour}, `{"retry_schedule":["5s","1h"]}`},
+	}
+	for _, tt := range tests {
+		b, err := json.Marshal(hookd.WebhookDefaults{RetrySchedule: tt.schedule})
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if string(b) != tt.want {
+			t.Errorf("%s: got %s; want %s", tt.name, b, tt.want)
+		}
+		var back hookd.WebhookDefaults
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatalf("%s: read back: %v", tt.name, err)
+		}
+		if (back.RetrySchedule == nil) != (tt.schedule == nil) || len(back.RetrySchedule) != len(tt.schedule) {
+			t.Errorf("%s: read back %#v; want %#v", tt.name, back.RetrySchedule, tt.schedule)
+		}
+	}
+	b, err := json.Marshal(hookd.WebhookDefaults{TimeoutSeconds: new(int)})
+	if err != nil || string(b) != `{"timeout_seconds":0}` {
+		t.Errorf("other fields: got %s, %v; want {\"timeout_seconds\":0}", b, err)
 	}
 }

@@ -142,6 +142,34 @@ func TestWorkspacesAndKeys(t *testing.T) {
 	e.must(401, "GET", "/v1/workspaces/"+ws.ID+"/webhooks", k2, nil)
 }
 
+// TestWorkspaceDefaultSchedule checks that a workspace without a default
+// retry schedule answers without one, not with [] (no retries), and that
+// a webhook made there gets hookd's schedule.
+func TestWorkspaceDefaultSchedule(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ws := e.must(201, "POST", "/v1/workspaces", adminKey, map[string]any{
+		"name": "Acme", "settings": map[string]any{"webhook_defaults": map[string]any{"timeout_seconds": 10}},
+	}).object(t)
+	id := ws["id"].(string)
+	for _, r := range []map[string]any{ws, e.must(200, "GET", "/v1/workspaces/"+id, adminKey, nil).object(t)} {
+		d := r["settings"].(map[string]any)["webhook_defaults"].(map[string]any)
+		if s, ok := d["retry_schedule"]; ok {
+			t.Errorf("webhook_defaults %v: retry_schedule %v; want it left out (the server's default)", d, s)
+		}
+	}
+	e.eventType("ticket.created", nil)
+	w := e.webhook(id, map[string]any{"url": "https://a.example/h"})
+	if got := fmt.Sprint(w["retry_schedule"]); got != "[5s 5m 30m 2h 5h 10h 10h]" {
+		t.Errorf("webhook's retry_schedule %s; want hookd's default", got)
+	}
+
+	none := e.must(200, "PATCH", "/v1/workspaces/"+id, adminKey, `{"settings":{"webhook_defaults":{"retry_schedule":[]}}}`).object(t)
+	if s := none["settings"].(map[string]any)["webhook_defaults"].(map[string]any)["retry_schedule"]; fmt.Sprint(s) != "[]" {
+		t.Errorf("after setting no retries: retry_schedule %v; want []", s)
+	}
+}
+
 func TestEventTypes(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
