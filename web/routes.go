@@ -35,5 +35,19 @@ func routeTable() []route {
 		{"GET /ui/{$}", signedIn, (*handler).home},
 
 		{"GET " + ws + "/webhooks", signedIn, (*handler).webhookList},
+
+		// The operator's pages: workspaces, their keys and portal links.
+		{"GET /ui/workspaces", adminOnly, (*handler).workspaceList},
+		{"GET /ui/workspaces/new", adminOnly, (*handler).workspaceNew},
+		{"POST /ui/workspaces", adminOnly, (*handler).workspaceCreate},
+		{"GET " + ws, adminOnly, (*handler).workspaceShow},
+		{"GET " + ws + "/edit", adminOnly, (*handler).workspaceEdit},
+		{"POST " + ws, adminOnly, (*handler).workspaceUpdate},
+		{"GET " + ws + "/delete", adminOnly, (*handler).workspaceRemoveConfirm},
+		{"POST " + ws + "/delete", adminOnly, (*handler).workspaceRemove},
+		{"POST " + ws + "/keys", adminOnly, (*handler).keyCreate},
+		{"GET " + ws + "/keys/{key_id}/delete", adminOnly, (*handler).keyRemoveConfirm},
+		{"POST " + ws + "/keys/{key_id}/delete", adminOnly, (*handler).keyRemove},
+		{"POST " + ws + "/portal", adminOnly, (*handler).portalLinkCreate},
 	}
 }

@@ -1,0 +1,41 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/hookd/hookd/web/form"
+)
+
+// portalLinkView is the data of the page that shows a new portal link.
+type portalLinkView struct {
+	Workspace string
+	URL       string    `json:"url"`
+	ExpiresAt time.Time `json:"expires_at"`
+	ReadOnly  bool      `json:"read_only"`
+	Now       time.Time
+}
+
+// portalLinkCreate makes a single-use link that signs a browser into the
+// workspace's portal, and shows it for the operator to hand to the
+// workspace's users.
+func (h *handler) portalLinkCreate(w http.ResponseWriter, r *request) {
+	f := form.NewPortalLink(r.Request)
+	ws := r.PathValue("ws")
+	v := portalLinkView{Workspace: ws, Now: r.now}
+	if err := h.api(r, "POST", wsPath(ws, "portal"), nil, f.Body(), &v); err != nil {
+		var e *apiError
+		if errors.As(err, &e) && e.Status == http.StatusUnprocessableEntity {
+			msg := e.Field("expires_in")
+			if msg == "" {
+				msg = e.Detail
+			}
+			h.renderWorkspace(w, r, http.StatusUnprocessableEntity, workspaceView{Portal: f, PortalError: msg})
+			return
+		}
+		h.fail(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusCreated, page{name: "portal_link_created", title: "Portal link", workspace: ws, nav: "workspace", data: v})
+}
