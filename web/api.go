@@ -64,11 +64,14 @@ func (h *handler) api(r *request, method, path string, query url.Values, body, o
 func (h *handler) apiAs(ctx context.Context, c httpapi.Caller, method, path string, query url.Values, body, out any) error {
 	var rd io.Reader = http.NoBody
 	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
+		// As typed: "<" stays "<" in payloads and examples, not \u003c.
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(body); err != nil {
 			return fmt.Errorf("web: encode %s %s: %w", method, path, err)
 		}
-		rd = bytes.NewReader(b)
+		rd = &buf
 	}
 	u := path
 	if len(query) > 0 {

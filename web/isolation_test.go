@@ -78,7 +78,7 @@ func TestIsolationEveryRoute(t *testing.T) {
 		}
 		checked++
 	}
-	if checked == 0 {
+	if checked < 20 {
 		t.Fatalf("only %d routes checked", checked)
 	}
 	// B's webhook is still there, unchanged.

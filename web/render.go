@@ -28,6 +28,7 @@ func loadPages(static *assets) (*pages, error) {
 	funcs := template.FuncMap{
 		"asset":     static.path,
 		"time":      formatTime,
+		"stamp":     formatStamp,
 		"ago":       ago,
 		"pretty":    prettyJSON,
 		"join":      strings.Join,
@@ -154,6 +155,15 @@ func formatTime(t any) string {
 	return ""
 }
 
+// formatStamp shows t in UTC to the second without the zone, for tables
+// whose heading says UTC.
+func formatStamp(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02 15:04:05")
+}
+
 // ago says how long before now t was, roughly.
 func ago(now time.Time, t time.Time) string {
 	d := now.Sub(t)
@@ -247,6 +257,11 @@ func deref(p any) any {
 			return *v
 		}
 		return ""
+	case *time.Time:
+		if v != nil {
+			return *v
+		}
+		return time.Time{}
 	}
 	return p
 }

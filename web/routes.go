@@ -49,5 +49,18 @@ func routeTable() []route {
 		{"GET " + ws + "/keys/{key_id}/delete", adminOnly, (*handler).keyRemoveConfirm},
 		{"POST " + ws + "/keys/{key_id}/delete", adminOnly, (*handler).keyRemove},
 		{"POST " + ws + "/portal", adminOnly, (*handler).portalLinkCreate},
+		{"GET " + whk + "/deliveries", signedIn, (*handler).deliveryList},
+		{"POST " + whk + "/recover", signedIn, (*handler).deliveryRecover},
+		{"GET " + whk + "/deliveries/{dlv}", signedIn, (*handler).deliveryShow},
+		{"POST " + whk + "/deliveries/{dlv}/retry", signedIn, (*handler).deliveryRetry},
+		{"GET " + ws + "/events", signedIn, (*handler).eventList},
+		{"GET " + ws + "/events/{evt}", signedIn, (*handler).eventShow},
+		{"GET /ui/event-types", signedIn, (*handler).eventTypeList},
+		{"GET /ui/event-types/new", adminOnly, (*handler).eventTypeNew},
+		{"POST /ui/event-types", adminOnly, (*handler).eventTypeCreate},
+		{"GET /ui/event-types/{name}/edit", adminOnly, (*handler).eventTypeEdit},
+		{"POST /ui/event-types/{name}", adminOnly, (*handler).eventTypeUpdate},
+		{"GET /ui/event-types/{name}/delete", adminOnly, (*handler).eventTypeRemoveConfirm},
+		{"POST /ui/event-types/{name}/delete", adminOnly, (*handler).eventTypeRemove},
 	}
 }

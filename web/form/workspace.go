@@ -17,10 +17,6 @@ import (
 	"github.com/hookd/hookd"
 )
 
-// Errors maps an API field name (settings.max_webhooks) to what is wrong
-// with the value typed for it.
-type Errors map[string]string
-
 // API field names of the workspace form.
 const (
 	wsFieldName          = "name"

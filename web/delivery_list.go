@@ -1,0 +1,144 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hookd/hookd"
+	"github.com/hookd/hookd/web/form"
+)
+
+// deliveryLogLimit is how many deliveries one page of the log shows.
+const deliveryLogLimit = 50
+
+// catalogueOptionLimit bounds the catalogue entries offered as filter
+// choices: one page of the API's list.
+const catalogueOptionLimit = hookd.MaxPageLimit
+
+// deliveryListView is the data of a webhook's delivery log.
+type deliveryListView struct {
+	Workspace string
+	Webhook   *hookd.Webhook
+	// Filter is the filter form as typed; Errors its fields' messages.
+	Filter form.DeliveryFilter
+	Errors form.Errors
+	// Statuses are the choices of the status filter.
+	Statuses []string
+	// Types are the event types offered in the type filter.
+	Types      []typeOption
+	Deliveries []hookd.Delivery
+	Pager      *pager
+	// Recover is the recover form; RecoverErrors its fields' messages.
+	Recover       form.Recover
+	RecoverErrors form.Errors
+	// ShowRecover offers the recover form: to a session that may change
+	// things, when the log is not empty.
+	ShowRecover bool
+	ReadOnly    bool
+	Now         time.Time
+}
+
+// typeOption is an event type offered as a filter choice.
+type typeOption struct {
+	Name, Description string
+}
+
+// deliveryList shows one page of a webhook's deliveries, newest first,
+// filtered by status, event type and creation time. It reads one page of
+// the API's keyset list and never counts: a log of millions of
+// deliveries costs what a log of fifty does.
+func (h *handler) deliveryList(w http.ResponseWriter, r *request) {
+	since := r.now.Add(-24 * time.Hour).Truncate(time.Minute)
+	rec := form.Recover{TimeRange: form.TimeRange{Since: form.LocalValue(&since)}}
+	h.showDeliveryList(w, r, http.StatusOK, rec, form.Errors{})
+}
+
+// showDeliveryList renders the delivery log with the recover form as
+// given: the action re-renders it with the user's values and the
+// problems with them.
+func (h *handler) showDeliveryList(w http.ResponseWriter, r *request, status int, rec form.Recover, recErrs form.Errors) {
+	ws, whk := r.PathValue("ws"), r.PathValue("whk")
+	var wh hookd.Webhook
+	if err := h.api(r, "GET", wsPath(ws, "webhooks", whk), nil, nil, &wh); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	f, errs := form.ParseDeliveryFilter(r.URL.Query())
+	v := deliveryListView{
+		Workspace:     ws,
+		Webhook:       &wh,
+		Filter:        f,
+		Errors:        errs,
+		Statuses:      []string{hookd.DeliveryPending, hookd.DeliverySucceeded, hookd.DeliveryFailed},
+		Recover:       rec,
+		RecoverErrors: recErrs,
+		ReadOnly:      r.sess.ReadOnly,
+		Now:           r.now,
+	}
+	if len(errs) == 0 {
+		q := f.Query()
+		q.Set("limit", strconv.Itoa(deliveryLogLimit))
+		if c := r.URL.Query().Get("cursor"); c != "" {
+			q.Set("cursor", c)
+		}
+		var l list[hookd.Delivery]
+		switch err := h.api(r, "GET", wsPath(ws, "webhooks", whk, "deliveries"), q, nil, &l); {
+		case err == nil:
+			v.Deliveries = l.Data
+			v.Pager = newPager(r, l.NextCursor)
+		case formErrors(err, errs, "status", "event_type", "since", "until", "cursor"):
+		default:
+			h.fail(w, r, err)
+			return
+		}
+	}
+	v.ShowRecover = !v.ReadOnly && (len(v.Deliveries) > 0 || f.Active() || len(errs) > 0 || len(recErrs) > 0 || r.Method == http.MethodPost)
+	if len(errs) > 0 && status == http.StatusOK {
+		status = http.StatusUnprocessableEntity
+	}
+	types, err := h.typeOptions(r, wh.Events)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	v.Types = types
+	title := "Deliveries"
+	if wh.Name != "" {
+		title += " · " + wh.Name
+	}
+	h.render(w, r, status, page{name: "delivery_list", title: title, workspace: ws, nav: "webhooks", data: v})
+}
+
+// typeOptions returns the event types a filter offers: those of the
+// catalogue's first page that patterns match (all of them for nil), then
+// the exact names among patterns that the catalogue lacks.
+func (h *handler) typeOptions(r *request, patterns []string) ([]typeOption, error) {
+	var l list[hookd.EventType]
+	if err := h.api(r, "GET", "/v1/event-types", url.Values{"limit": {strconv.Itoa(catalogueOptionLimit)}}, nil, &l); err != nil {
+		return nil, err
+	}
+	var out []typeOption
+	seen := map[string]bool{}
+	for _, et := range l.Data {
+		if patterns == nil || hookd.MatchesType(patterns, et.Name) {
+			out = append(out, typeOption{Name: et.Name, Description: et.Description})
+			seen[et.Name] = true
+		}
+	}
+	for _, p := range patterns {
+		if hookd.ValidEventTypeName(p) && !seen[p] {
+			out = append(out, typeOption{Name: p})
+			seen[p] = true
+		}
+	}
+	return out, nil
+}
+
+// wsPage returns the page path of workspace ws followed by parts: the
+// API's path under /ui/ instead of /v1/.
+func wsPage(ws string, parts ...string) string {
+	return "/ui" + strings.TrimPrefix(wsPath(ws, parts...), "/v1")
+}

@@ -1,0 +1,91 @@
+package form
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/url"
+	"strings"
+)
+
+// EventType is the form that creates or edits an entry of the event
+// catalogue.
+type EventType struct {
+	// Name is the type's name; an edit cannot change it.
+	Name        string
+	Description string
+	// Example is the example payload as typed: JSON, or "" for none.
+	Example string
+
+	example json.RawMessage
+}
+
+// ParseEventType reads the event type form. An example that is not JSON
+// is an error under "example".
+func ParseEventType(v url.Values) (EventType, Errors) {
+	errs := Errors{}
+	f := EventType{
+		Name:        strings.TrimSpace(v.Get("name")),
+		Description: strings.TrimSpace(v.Get("description")),
+		Example:     strings.TrimSpace(v.Get("example")),
+	}
+	if f.Example != "" {
+		if !json.Valid([]byte(f.Example)) {
+			errs.Add("example", "must be JSON, such as {\"id\": \"tkt_123\"}: "+jsonProblem(f.Example))
+		} else {
+			f.example = json.RawMessage(f.Example)
+		}
+	}
+	return f, errs
+}
+
+// jsonProblem says where s stops being JSON.
+func jsonProblem(s string) string {
+	var v any
+	dec := json.NewDecoder(strings.NewReader(s))
+	err := dec.Decode(&v)
+	if err == nil {
+		return "there is more after the first value"
+	}
+	return strings.TrimPrefix(err.Error(), "json: ")
+}
+
+// EventTypeCreate is the body of POST /v1/event-types.
+type EventTypeCreate struct {
+	Name        string          `json:"name"`
+	Description string          `json:"description"`
+	Example     json.RawMessage `json:"example,omitempty"`
+}
+
+// CreateBody returns the API request that creates the type.
+func (f EventType) CreateBody() EventTypeCreate {
+	return EventTypeCreate{Name: f.Name, Description: f.Description, Example: f.example}
+}
+
+// EventTypeUpdate is the body of PATCH /v1/event-types/{name}.
+type EventTypeUpdate struct {
+	Description string `json:"description"`
+	// Example is null when the form's example is empty: it clears it.
+	Example json.RawMessage `json:"example"`
+}
+
+// UpdateBody returns the API request that edits the type: the description
+// and the example, which an empty field clears.
+func (f EventType) UpdateBody() EventTypeUpdate {
+	ex := f.example
+	if ex == nil {
+		ex = json.RawMessage("null")
+	}
+	return EventTypeUpdate{Description: f.Description, Example: ex}
+}
+
+// ExampleText returns example, indented for a textarea: "" for none.
+func ExampleText(example json.RawMessage) string {
+	if len(example) == 0 || string(example) == "null" {
+		return ""
+	}
+	var buf bytes.Buffer
+	if json.Indent(&buf, example, "", "  ") != nil {
+		return string(example)
+	}
+	return buf.String()
+}
