@@ -281,7 +281,6 @@ func (s *dlSite) portal(ws string, readOnly bool) *dlBrowser {
 	return b
 }
 
-
 // do sends req and returns the final status and body, keeping the page's
 // CSRF token.
 func (b *dlBrowser) do(req *http.Request) (int, string) {

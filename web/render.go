@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -205,7 +206,36 @@ func prettyJSON(v any) string {
 	if json.Indent(&buf, raw, "", "  ") != nil {
 		return string(raw)
 	}
-	return buf.String()
+	return unescapeHTMLChars(buf.String())
+}
+
+// unescapeHTMLChars turns the \u003c, \u003e and \u0026 that Go's JSON
+// encoder writes for <, > and & back into those characters, so that a
+// payload reads as it was sent (the page escapes it for HTML). Other
+// escapes stay as they are.
+func unescapeHTMLChars(s string) string {
+	if !strings.Contains(s, `\u00`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\\' || i+1 == len(s) {
+			b.WriteByte(s[i])
+			continue
+		}
+		if s[i+1] == 'u' && i+6 <= len(s) {
+			switch strings.ToLower(s[i+2 : i+6]) {
+			case "003c", "003e", "0026":
+				n, _ := strconv.ParseUint(s[i+2:i+6], 16, 8)
+				b.WriteByte(byte(n))
+				i += 5
+				continue
+			}
+		}
+		b.WriteString(s[i : i+2]) // an escape and what it escapes
+		i++
+	}
+	return b.String()
 }
 
 // statusTag is the CSS class of a webhook's or delivery's status.

@@ -62,5 +62,17 @@ func routeTable() []route {
 		{"POST /ui/event-types/{name}", adminOnly, (*handler).eventTypeUpdate},
 		{"GET /ui/event-types/{name}/delete", adminOnly, (*handler).eventTypeRemoveConfirm},
 		{"POST /ui/event-types/{name}/delete", adminOnly, (*handler).eventTypeRemove},
+		{"GET " + ws + "/webhooks/new", signedIn, (*handler).webhookNew},
+		{"POST " + ws + "/webhooks", signedIn, (*handler).webhookCreate},
+		{"GET " + whk, signedIn, (*handler).webhookShow}, // ?reveal=1 shows the signing secret
+		{"GET " + whk + "/edit", signedIn, (*handler).webhookEdit},
+		{"POST " + whk + "/update", signedIn, (*handler).webhookUpdate},
+		{"POST " + whk + "/rotate-secret", signedIn, (*handler).webhookSecretRotate},
+		{"POST " + whk + "/disable", signedIn, (*handler).webhookDisable},
+		{"POST " + whk + "/enable", signedIn, (*handler).webhookEnable},
+		{"GET " + whk + "/delete", signedIn, (*handler).webhookRemoveConfirm},
+		{"POST " + whk + "/delete", signedIn, (*handler).webhookRemove},
+		{"GET " + whk + "/test", signedIn, (*handler).webhookTestShow},
+		{"POST " + whk + "/test", signedIn, (*handler).webhookTestSend},
 	}
 }

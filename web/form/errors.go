@@ -5,9 +5,13 @@ package form
 // message about the form as a whole.
 type Errors map[string]string
 
-// Add records msg for field unless the field already has a message.
-func (e Errors) Add(field, msg string) {
-	if _, ok := e[field]; !ok {
-		e[field] = msg
+// Add records msg for field unless the field already has a message,
+// making the map when it is nil.
+func (e *Errors) Add(field, msg string) {
+	if *e == nil {
+		*e = Errors{}
+	}
+	if _, ok := (*e)[field]; !ok {
+		(*e)[field] = msg
 	}
 }

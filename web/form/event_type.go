@@ -29,24 +29,13 @@ func ParseEventType(v url.Values) (EventType, Errors) {
 		Example:     strings.TrimSpace(v.Get("example")),
 	}
 	if f.Example != "" {
-		if !json.Valid([]byte(f.Example)) {
-			errs.Add("example", "must be JSON, such as {\"id\": \"tkt_123\"}: "+jsonProblem(f.Example))
+		if msg := jsonProblem(f.Example); msg != "" {
+			errs.Add("example", msg+`; an example is JSON, such as {"id": "tkt_123"}`)
 		} else {
 			f.example = json.RawMessage(f.Example)
 		}
 	}
 	return f, errs
-}
-
-// jsonProblem says where s stops being JSON.
-func jsonProblem(s string) string {
-	var v any
-	dec := json.NewDecoder(strings.NewReader(s))
-	err := dec.Decode(&v)
-	if err == nil {
-		return "there is more after the first value"
-	}
-	return strings.TrimPrefix(err.Error(), "json: ")
 }
 
 // EventTypeCreate is the body of POST /v1/event-types.

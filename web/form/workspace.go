@@ -28,10 +28,6 @@ const (
 	wsFieldRateLimit     = "settings.webhook_defaults.rate_limit"
 )
 
-// noRetries is what the retry schedule field says for a schedule without
-// retries.
-const noRetries = "none"
-
 // WorkspaceFields lists the API fields the workspace form has, in the
 // order it shows them.
 var WorkspaceFields = []string{wsFieldName, wsFieldMaxWebhooks, wsFieldTimeout, wsFieldRetrySchedule, wsFieldScheme, wsFieldHeaderPrefix, wsFieldRateLimit}
@@ -95,7 +91,7 @@ func FormatSchedule(s hookd.RetrySchedule) string {
 		return ""
 	}
 	if len(s) == 0 {
-		return noRetries
+		return NoRetries
 	}
 	var out []string
 	b, _ := json.Marshal(s)
@@ -132,7 +128,7 @@ func (f Workspace) parse() (parsed, Errors) {
 	}
 	switch s := f.RetrySchedule; {
 	case s == "":
-	case strings.EqualFold(s, noRetries):
+	case strings.EqualFold(s, NoRetries):
 		p.schedule = []string{}
 	default:
 		p.schedule = strings.FieldsFunc(s, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })

@@ -1,7 +1,6 @@
 package form
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -17,15 +16,6 @@ func post(values url.Values) *http.Request {
 	r := httptest.NewRequest("POST", "/", strings.NewReader(values.Encode()))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	return r
-}
-
-func asJSON(t *testing.T, v any) string {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }
 
 func TestWorkspaceCreateBody(t *testing.T) {

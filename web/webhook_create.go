@@ -1,0 +1,36 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/hookd/hookd"
+	"github.com/hookd/hookd/web/form"
+)
+
+// webhookCreate adds the webhook that the add form describes, then shows
+// it with its signing secret. A form the API refuses comes back with the
+// API's messages next to the fields.
+func (h *handler) webhookCreate(w http.ResponseWriter, r *request) {
+	ws := r.PathValue("ws")
+	f := form.ParseWebhook(r.PostForm)
+	v := webhookFormView{Workspace: ws, Form: f, Action: webhookPath(ws, "")}
+	body, errs := f.CreateBody()
+	if errs != nil {
+		v.Errors = formMessages(errs)
+		h.renderWebhookForm(w, r, http.StatusUnprocessableEntity, v)
+		return
+	}
+	var created hookd.Webhook
+	err := h.api(r, "POST", wsPath(ws, "webhooks"), nil, body, &created)
+	if e := unprocessable(err); e != nil {
+		v.Errors = apiMessages(e, webhookFormFields)
+		h.renderWebhookForm(w, r, http.StatusUnprocessableEntity, v)
+		return
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.redirect(w, r, webhookPath(ws, created.ID)+"?reveal=1#signing-secret",
+		"Webhook added. Copy its signing secret below into your receiver to verify each request.")
+}
