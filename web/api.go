@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/hookd/hookd"
 	"github.com/hookd/hookd/httpapi"
@@ -24,17 +23,6 @@ type apiError struct {
 }
 
 func (e *apiError) Error() string { return fmt.Sprintf("%d: %s", e.Status, e.Detail) }
-
-// Field returns the message of the first error about name, or about a part
-// of it (events[2], headers.X-Foo), or "".
-func (e *apiError) Field(name string) string {
-	for _, f := range e.Errors {
-		if f.Field == name || strings.HasPrefix(f.Field, name+"[") || strings.HasPrefix(f.Field, name+".") {
-			return f.Message
-		}
-	}
-	return ""
-}
 
 // recorder is the http.ResponseWriter of an in-process API call.
 type recorder struct {

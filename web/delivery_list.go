@@ -24,7 +24,7 @@ type deliveryListView struct {
 	Webhook   *hookd.Webhook
 	// Filter is the filter form as typed; Errors its fields' messages.
 	Filter form.DeliveryFilter
-	Errors form.Errors
+	Errors fieldMessages
 	// Statuses are the choices of the status filter.
 	Statuses []string
 	// Types are the event types offered in the type filter.
@@ -33,13 +33,17 @@ type deliveryListView struct {
 	Pager      *pager
 	// Recover is the recover form; RecoverErrors its fields' messages.
 	Recover       form.Recover
-	RecoverErrors form.Errors
+	RecoverErrors fieldMessages
 	// ShowRecover offers the recover form: to a session that may change
 	// things, when the log is not empty.
 	ShowRecover bool
 	ReadOnly    bool
 	Now         time.Time
 }
+
+// deliveryFilterFields are the fields of the delivery log's filter form,
+// and the cursor of its pager.
+var deliveryFilterFields = []string{"status", "event_type", "since", "until", "cursor"}
 
 // typeOption is an event type offered as a filter choice.
 type typeOption struct {
@@ -53,13 +57,13 @@ type typeOption struct {
 func (h *handler) deliveryList(w http.ResponseWriter, r *request) {
 	since := r.now.Add(-24 * time.Hour).Truncate(time.Minute)
 	rec := form.Recover{TimeRange: form.TimeRange{Since: form.LocalValue(&since)}}
-	h.showDeliveryList(w, r, http.StatusOK, rec, form.Errors{})
+	h.showDeliveryList(w, r, http.StatusOK, rec, nil)
 }
 
 // showDeliveryList renders the delivery log with the recover form as
 // given: the action re-renders it with the user's values and the
 // problems with them.
-func (h *handler) showDeliveryList(w http.ResponseWriter, r *request, status int, rec form.Recover, recErrs form.Errors) {
+func (h *handler) showDeliveryList(w http.ResponseWriter, r *request, status int, rec form.Recover, recErrs fieldMessages) {
 	ws, whk := r.PathValue("ws"), r.PathValue("whk")
 	var wh hookd.Webhook
 	if err := h.api(r, "GET", wsPath(ws, "webhooks", whk), nil, nil, &wh); err != nil {
@@ -71,32 +75,33 @@ func (h *handler) showDeliveryList(w http.ResponseWriter, r *request, status int
 		Workspace:     ws,
 		Webhook:       &wh,
 		Filter:        f,
-		Errors:        errs,
+		Errors:        formMessages(errs),
 		Statuses:      []string{hookd.DeliveryPending, hookd.DeliverySucceeded, hookd.DeliveryFailed},
 		Recover:       rec,
 		RecoverErrors: recErrs,
 		ReadOnly:      r.sess.ReadOnly,
 		Now:           r.now,
 	}
-	if len(errs) == 0 {
+	if len(v.Errors) == 0 {
 		q := f.Query()
 		q.Set("limit", strconv.Itoa(deliveryLogLimit))
 		if c := r.URL.Query().Get("cursor"); c != "" {
 			q.Set("cursor", c)
 		}
 		var l list[hookd.Delivery]
-		switch err := h.api(r, "GET", wsPath(ws, "webhooks", whk, "deliveries"), q, nil, &l); {
-		case err == nil:
-			v.Deliveries = l.Data
-			v.Pager = newPager(r, l.NextCursor)
-		case formErrors(err, errs, "status", "event_type", "since", "until", "cursor"):
-		default:
+		err := h.api(r, "GET", wsPath(ws, "webhooks", whk, "deliveries"), q, nil, &l)
+		if m, ok := refusal(err, deliveryFilterFields); ok {
+			v.Errors = m
+		} else if err != nil {
 			h.fail(w, r, err)
 			return
+		} else {
+			v.Deliveries = l.Data
+			v.Pager = newPager(r, l.NextCursor)
 		}
 	}
-	v.ShowRecover = !v.ReadOnly && (len(v.Deliveries) > 0 || f.Active() || len(errs) > 0 || len(recErrs) > 0 || r.Method == http.MethodPost)
-	if len(errs) > 0 && status == http.StatusOK {
+	v.ShowRecover = !v.ReadOnly && (len(v.Deliveries) > 0 || f.Active() || len(v.Errors) > 0 || len(recErrs) > 0 || r.Method == http.MethodPost)
+	if len(v.Errors) > 0 && status == http.StatusOK {
 		status = http.StatusUnprocessableEntity
 	}
 	types, err := h.typeOptions(r, wh.Events)

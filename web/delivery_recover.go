@@ -12,6 +12,9 @@ type recoverAnswer struct {
 	Requeued int `json:"requeued"`
 }
 
+// recoverFields are the recover form's fields.
+var recoverFields = []string{"since", "until"}
+
 // deliveryRecover re-queues every failed delivery of a webhook created in
 // the form's time range, each with its whole retry schedule, and goes
 // back to the delivery log saying how many.
@@ -19,13 +22,13 @@ func (h *handler) deliveryRecover(w http.ResponseWriter, r *request) {
 	ws, whk := r.PathValue("ws"), r.PathValue("whk")
 	f, errs := form.ParseRecover(r.PostForm)
 	if len(errs) > 0 {
-		h.showDeliveryList(w, r, http.StatusUnprocessableEntity, f, errs)
+		h.showDeliveryList(w, r, http.StatusUnprocessableEntity, f, formMessages(errs))
 		return
 	}
 	var out recoverAnswer
 	if err := h.api(r, "POST", wsPath(ws, "webhooks", whk, "recover"), nil, f.Body(), &out); err != nil {
-		if formErrors(err, errs, "since", "until") {
-			h.showDeliveryList(w, r, http.StatusUnprocessableEntity, f, errs)
+		if m, ok := refusal(err, recoverFields); ok {
+			h.showDeliveryList(w, r, http.StatusUnprocessableEntity, f, m)
 			return
 		}
 		h.fail(w, r, err)

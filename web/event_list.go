@@ -16,12 +16,16 @@ const eventListLimit = 50
 type eventListView struct {
 	Workspace string
 	Filter    form.EventFilter
-	Errors    form.Errors
+	Errors    fieldMessages
 	Types     []typeOption
 	Events    []eventRow
 	Pager     *pager
 	Now       time.Time
 }
+
+// eventFilterFields are the fields of the event list's filter form, and
+// the cursor of its pager.
+var eventFilterFields = []string{"type", "since", "until", "cursor"}
 
 // eventRow is one event of the list with its deliveries counted by status.
 type eventRow struct {
@@ -34,39 +38,27 @@ type eventRow struct {
 func (h *handler) eventList(w http.ResponseWriter, r *request) {
 	ws := r.PathValue("ws")
 	f, errs := form.ParseEventFilter(r.URL.Query())
-	v := eventListView{Workspace: ws, Filter: f, Errors: errs, Now: r.now}
+	v := eventListView{Workspace: ws, Filter: f, Errors: formMessages(errs), Now: r.now}
 	status := http.StatusOK
-	if len(errs) == 0 {
+	if len(v.Errors) == 0 {
 		q := f.Query()
 		q.Set("limit", strconv.Itoa(eventListLimit))
 		if c := r.URL.Query().Get("cursor"); c != "" {
 			q.Set("cursor", c)
 		}
 		var l list[hookd.Event]
-		switch err := h.api(r, "GET", wsPath(ws, "events"), q, nil, &l); {
-		case err == nil:
-			for _, e := range l.Data {
-				row := eventRow{Event: e}
-				for _, d := range e.Deliveries {
-					switch d.Status {
-					case hookd.DeliverySucceeded:
-						row.Succeeded++
-					case hookd.DeliveryFailed:
-						row.Failed++
-					default:
-						row.Pending++
-					}
-				}
-				v.Events = append(v.Events, row)
-			}
-			v.Pager = newPager(r, l.NextCursor)
-		case formErrors(err, errs, "type", "since", "until", "cursor"):
-		default:
+		err := h.api(r, "GET", wsPath(ws, "events"), q, nil, &l)
+		if m, ok := refusal(err, eventFilterFields); ok {
+			v.Errors = m
+		} else if err != nil {
 			h.fail(w, r, err)
 			return
+		} else {
+			v.Events = eventRows(l.Data)
+			v.Pager = newPager(r, l.NextCursor)
 		}
 	}
-	if len(errs) > 0 {
+	if len(v.Errors) > 0 {
 		status = http.StatusUnprocessableEntity
 	}
 	types, err := h.typeOptions(r, nil)
@@ -76,4 +68,24 @@ func (h *handler) eventList(w http.ResponseWriter, r *request) {
 	}
 	v.Types = types
 	h.render(w, r, status, page{name: "event_list", title: "Events", workspace: ws, nav: "events", data: v})
+}
+
+// eventRows counts the deliveries of each event by status.
+func eventRows(events []hookd.Event) []eventRow {
+	var rows []eventRow
+	for _, e := range events {
+		row := eventRow{Event: e}
+		for _, d := range e.Deliveries {
+			switch d.Status {
+			case hookd.DeliverySucceeded:
+				row.Succeeded++
+			case hookd.DeliveryFailed:
+				row.Failed++
+			default:
+				row.Pending++
+			}
+		}
+		rows = append(rows, row)
+	}
+	return rows
 }

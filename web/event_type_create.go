@@ -7,22 +7,25 @@ import (
 	"github.com/hookd/hookd/web/form"
 )
 
+// eventTypeCreateFields are the fields of the form that adds an event type.
+var eventTypeCreateFields = []string{"name", "description", "example"}
+
 // eventTypeCreate adds the form's event type to the catalogue; the form
 // comes back with the problems next to its fields.
 func (h *handler) eventTypeCreate(w http.ResponseWriter, r *request) {
 	f, errs := form.ParseEventType(r.PostForm)
-	v := eventTypeFormView{New: true, Form: f, Errors: errs}
+	v := eventTypeFormView{New: true, Form: f, Errors: formMessages(errs)}
 	if len(errs) > 0 {
 		h.showEventTypeForm(w, r, http.StatusUnprocessableEntity, v)
 		return
 	}
 	if err := h.api(r, "POST", "/v1/event-types", nil, f.CreateBody(), nil); err != nil {
 		var e *apiError
-		switch {
-		case formErrors(err, errs, "name", "description", "example"):
-		case errors.As(err, &e) && e.Status == http.StatusConflict:
-			errs.Add("name", e.Detail)
-		default:
+		if m, ok := refusal(err, eventTypeCreateFields); ok {
+			v.Errors = m
+		} else if errors.As(err, &e) && e.Status == http.StatusConflict {
+			v.Errors.add("name", e.Detail)
+		} else {
 			h.fail(w, r, err)
 			return
 		}

@@ -17,5 +17,5 @@ func (h *handler) eventTypeEdit(w http.ResponseWriter, r *request) {
 		return
 	}
 	f := form.EventType{Name: et.Name, Description: et.Description, Example: form.ExampleText(et.Example)}
-	h.showEventTypeForm(w, r, http.StatusOK, eventTypeFormView{Form: f, Errors: form.Errors{}})
+	h.showEventTypeForm(w, r, http.StatusOK, eventTypeFormView{Form: f})
 }

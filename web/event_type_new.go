@@ -12,13 +12,13 @@ type eventTypeFormView struct {
 	// New is true on the create form, false on the edit form.
 	New    bool
 	Form   form.EventType
-	Errors form.Errors
+	Errors fieldMessages
 }
 
 // eventTypeNew shows the operator the form that adds an event type to the
 // catalogue.
 func (h *handler) eventTypeNew(w http.ResponseWriter, r *request) {
-	h.showEventTypeForm(w, r, http.StatusOK, eventTypeFormView{New: true, Errors: form.Errors{}})
+	h.showEventTypeForm(w, r, http.StatusOK, eventTypeFormView{New: true})
 }
 
 // showEventTypeForm renders the create or edit form.

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"time"
 
@@ -18,22 +17,21 @@ type keyCreatedView struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
+// keyFields are the key form's fields.
+var keyFields = []string{"name"}
+
 // keyCreate makes a workspace key and answers with its secret on the page
 // itself (never in a URL or a cookie): the API shows it only once.
 func (h *handler) keyCreate(w http.ResponseWriter, r *request) {
 	f := form.NewKey(r.Request)
 	ws := r.PathValue("ws")
 	k := keyCreatedView{Workspace: ws}
-	if err := h.api(r, "POST", wsPath(ws, "keys"), nil, f.Body(), &k); err != nil {
-		var e *apiError
-		if errors.As(err, &e) && e.Status == http.StatusUnprocessableEntity {
-			msg := e.Field("name")
-			if msg == "" {
-				msg = e.Detail
-			}
-			h.renderWorkspace(w, r, http.StatusUnprocessableEntity, workspaceView{KeyName: f.Name, KeyError: msg, Portal: form.PortalLink{ExpiresIn: form.PortalLinkLives[0].Value}})
-			return
-		}
+	err := h.api(r, "POST", wsPath(ws, "keys"), nil, f.Body(), &k)
+	if m, ok := refusal(err, keyFields); ok {
+		h.renderWorkspace(w, r, http.StatusUnprocessableEntity, workspaceView{KeyName: f.Name, KeyErrors: m, Portal: form.PortalLink{ExpiresIn: form.PortalLinkLives[0].Value}})
+		return
+	}
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}

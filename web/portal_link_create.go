@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"time"
 
@@ -17,6 +16,9 @@ type portalLinkView struct {
 	Now       time.Time
 }
 
+// portalLinkFields are the portal link form's fields.
+var portalLinkFields = []string{"expires_in", "read_only"}
+
 // portalLinkCreate makes a single-use link that signs a browser into the
 // workspace's portal, and shows it for the operator to hand to the
 // workspace's users.
@@ -24,16 +26,12 @@ func (h *handler) portalLinkCreate(w http.ResponseWriter, r *request) {
 	f := form.NewPortalLink(r.Request)
 	ws := r.PathValue("ws")
 	v := portalLinkView{Workspace: ws, Now: r.now}
-	if err := h.api(r, "POST", wsPath(ws, "portal"), nil, f.Body(), &v); err != nil {
-		var e *apiError
-		if errors.As(err, &e) && e.Status == http.StatusUnprocessableEntity {
-			msg := e.Field("expires_in")
-			if msg == "" {
-				msg = e.Detail
-			}
-			h.renderWorkspace(w, r, http.StatusUnprocessableEntity, workspaceView{Portal: f, PortalError: msg})
-			return
-		}
+	err := h.api(r, "POST", wsPath(ws, "portal"), nil, f.Body(), &v)
+	if m, ok := refusal(err, portalLinkFields); ok {
+		h.renderWorkspace(w, r, http.StatusUnprocessableEntity, workspaceView{Portal: f, PortalErrors: m})
+		return
+	}
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}

@@ -22,8 +22,8 @@ func (h *handler) webhookCreate(w http.ResponseWriter, r *request) {
 	}
 	var created hookd.Webhook
 	err := h.api(r, "POST", wsPath(ws, "webhooks"), nil, body, &created)
-	if e := unprocessable(err); e != nil {
-		v.Errors = apiMessages(e, webhookFormFields)
+	if m, ok := refusal(err, webhookFormFields); ok {
+		v.Errors = m
 		h.renderWebhookForm(w, r, http.StatusUnprocessableEntity, v)
 		return
 	}

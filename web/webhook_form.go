@@ -1,14 +1,9 @@
 package web
 
 import (
-	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
-	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/hookd/hookd"
 	"github.com/hookd/hookd/web/form"
@@ -56,90 +51,6 @@ var webhookFormFields = []string{
 	"url", "name", "description", "events", "channels", "method", "headers", "timeout_seconds",
 	"retry_schedule", "signature.scheme", "signature.header_prefix", "signature.header",
 	"signature.timestamp_header", "tls_verify", "rate_limit",
-}
-
-// fieldMessages are the messages about a form's fields, by the API's field
-// name ("url", "signature.header"); a field's parts (events[2],
-// headers.X-Foo) count as the field.
-type fieldMessages map[string][]string
-
-// fieldError is a field's messages with the id that the field's
-// aria-describedby names.
-type fieldError struct {
-	ID       string
-	Messages []string
-}
-
-// Of returns the messages about field, for the "webhook-field-error"
-// template.
-func (m fieldMessages) Of(field string) fieldError {
-	return fieldError{ID: strings.ReplaceAll(field, ".", "-") + "-error", Messages: m[field]}
-}
-
-// Has reports whether there are messages about field.
-func (m fieldMessages) Has(field string) bool { return len(m[field]) > 0 }
-
-func (m *fieldMessages) add(field, msg string) {
-	if *m == nil {
-		*m = fieldMessages{}
-	}
-	(*m)[field] = append((*m)[field], msg)
-}
-
-// formMessages returns the errors of a form that could not be read.
-func formMessages(errs form.Errors) fieldMessages {
-	var m fieldMessages
-	for field, msg := range errs {
-		m.add(field, msg)
-	}
-	return m
-}
-
-// partRE splits an API error's field into the field and its part:
-// events[2], headers.X-Foo, retry_schedule[0].
-var partRE = regexp.MustCompile(`^([a-z_]+)(?:\[(\d+)\]|\.(.+))$`)
-
-// apiMessages sorts the field errors of an API answer onto the fields,
-// of which shown lists those the page has (others go under ""): a part's
-// error goes to its field, with the part's name when the message does not
-// say which part it is about.
-func apiMessages(e *apiError, shown []string) fieldMessages {
-	var m fieldMessages
-	has := func(f string) bool { return slices.Contains(shown, f) }
-	for _, fe := range e.Errors {
-		field, msg := fe.Field, fe.Message
-		if !has(field) {
-			if p := partRE.FindStringSubmatch(field); p != nil && has(p[1]) {
-				field = p[1]
-				switch {
-				case p[1] == "channels" && p[2] != "":
-					n, _ := strconv.Atoi(p[2])
-					msg = fmt.Sprintf("channel %d: %s", n+1, msg)
-				case p[3] != "":
-					msg = p[3] + ": " + msg
-				}
-			}
-		}
-		if !has(field) {
-			msg = fe.Field + ": " + msg
-			field = ""
-		}
-		m.add(field, msg)
-	}
-	if len(e.Errors) == 0 {
-		m.add("", e.Detail)
-	}
-	return m
-}
-
-// unprocessable returns the API error of err when it is a 422: the answer
-// to a form the API refused, whose messages go back to the form.
-func unprocessable(err error) *apiError {
-	var e *apiError
-	if errors.As(err, &e) && e.Status == http.StatusUnprocessableEntity {
-		return e
-	}
-	return nil
 }
 
 // maxCataloguePages bounds how many pages of the catalogue a form reads:

@@ -12,8 +12,8 @@ func (h *handler) webhookSecretRotate(w http.ResponseWriter, r *request) {
 	ws, id := r.PathValue("ws"), r.PathValue("whk")
 	f := form.ParseRotateSecret(r.PostForm)
 	err := h.api(r, "POST", wsPath(ws, "webhooks", id, "rotate-secret"), nil, f.Body(), nil)
-	if e := unprocessable(err); e != nil {
-		h.renderWebhookShow(w, r, http.StatusUnprocessableEntity, false, f, apiMessages(e, []string{"grace_period"}))
+	if m, ok := refusal(err, rotateSecretFields); ok {
+		h.renderWebhookShow(w, r, http.StatusUnprocessableEntity, false, f, m)
 		return
 	}
 	if err != nil {
@@ -34,6 +34,9 @@ func (h *handler) webhookSecretRotate(w http.ResponseWriter, r *request) {
 	}
 	h.redirect(w, r, webhookPath(ws, id)+"?reveal=1#signing-secret", msg)
 }
+
+// rotateSecretFields are the rotate form's fields.
+var rotateSecretFields = []string{"grace_period"}
 
 // graceWords say the grace periods of graceChoices in words.
 var graceWords = map[string]string{"1h": "1 hour", "24h": "24 hours", "72h": "3 days", "168h": "7 days"}

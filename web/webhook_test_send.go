@@ -23,8 +23,8 @@ func (h *handler) webhookTestSend(w http.ResponseWriter, r *request) {
 		msgs, status = formMessages(errs), http.StatusUnprocessableEntity
 	} else {
 		err := h.api(r, "POST", wsPath(ws, "webhooks", id, "test"), nil, body, &res)
-		if e := unprocessable(err); e != nil {
-			msgs, status = apiMessages(e, webhookTestFields), http.StatusUnprocessableEntity
+		if m, ok := refusal(err, webhookTestFields); ok {
+			msgs, status = m, http.StatusUnprocessableEntity
 		} else if err != nil {
 			h.fail(w, r, err)
 			return

@@ -31,8 +31,8 @@ func (h *handler) webhookUpdate(w http.ResponseWriter, r *request) {
 		return
 	}
 	err := h.api(r, "PATCH", wsPath(ws, "webhooks", id), nil, patch, nil)
-	if e := unprocessable(err); e != nil {
-		v.Errors = apiMessages(e, webhookFormFields)
+	if m, ok := refusal(err, webhookFormFields); ok {
+		v.Errors = m
 		h.renderWebhookForm(w, r, http.StatusUnprocessableEntity, v)
 		return
 	}

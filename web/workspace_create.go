@@ -15,7 +15,7 @@ func (h *handler) workspaceCreate(w http.ResponseWriter, r *request) {
 	v := workspaceFormView{Form: f}
 	body, errs := f.CreateBody()
 	if errs != nil {
-		v.Errors = errs
+		v.Errors = formMessages(errs)
 		h.renderWorkspaceForm(w, r, http.StatusUnprocessableEntity, v)
 		return
 	}

@@ -10,17 +10,12 @@ import (
 // edit page.
 type workspaceFormView struct {
 	// ID is the workspace being edited; "" on the new page.
-	ID   string
-	Form form.Workspace
-	// Errors holds a message per API field name; Problem is what the API
-	// refused that no field of the form shows.
-	Errors  form.Errors
-	Problem string
+	ID     string
+	Form   form.Workspace
+	Errors fieldMessages
+	// Schemes are the names of the signature schemes to choose from.
 	Schemes []string
 }
-
-// Err returns the message for the form's field named as the API names it.
-func (v workspaceFormView) Err(field string) string { return v.Errors[field] }
 
 // renderWorkspaceForm shows the new or edit page (by v.ID) with status.
 func (h *handler) renderWorkspaceForm(w http.ResponseWriter, r *request, status int, v workspaceFormView) {
@@ -36,16 +31,14 @@ func (h *handler) renderWorkspaceForm(w http.ResponseWriter, r *request, status 
 }
 
 // refusedForm re-renders the form of v after err, when err is the API's
-// 422: each field's message next to it, the rest above the form. It
+// refusal: each field's message next to it, the rest above the form. It
 // reports false, having done nothing, for any other error.
 func (h *handler) refusedForm(w http.ResponseWriter, r *request, err error, v workspaceFormView) bool {
-	errs := form.Errors{}
-	if !formErrors(err, errs, form.WorkspaceFields...) {
+	m, ok := refusal(err, form.WorkspaceFields)
+	if !ok {
 		return false
 	}
-	v.Problem = errs[""]
-	delete(errs, "")
-	v.Errors = errs
+	v.Errors = m
 	h.renderWorkspaceForm(w, r, http.StatusUnprocessableEntity, v)
 	return true
 }

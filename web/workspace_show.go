@@ -18,14 +18,15 @@ type workspaceView struct {
 	Settings []fact
 	Keys     []hookd.APIKey
 	Pager    *pager
-	// KeyName and KeyError are the key form as sent and the API's refusal.
-	KeyName  string
-	KeyError string
+	// KeyName and KeyErrors are the key form as sent and the API's
+	// refusal.
+	KeyName   string
+	KeyErrors fieldMessages
 	// Lives are the portal link form's choices; Portal is the form as sent
-	// and PortalError the API's refusal.
-	Lives       []struct{ Value, Label string }
-	Portal      form.PortalLink
-	PortalError string
+	// and PortalErrors the API's refusal.
+	Lives        []struct{ Value, Label string }
+	Portal       form.PortalLink
+	PortalErrors fieldMessages
 }
 
 // fact is one line of a facts list.

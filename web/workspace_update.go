@@ -22,7 +22,7 @@ func (h *handler) workspaceUpdate(w http.ResponseWriter, r *request) {
 	v := workspaceFormView{ID: cur.ID, Form: f}
 	patch, errs := f.PatchBody(&cur)
 	if errs != nil {
-		v.Errors = errs
+		v.Errors = formMessages(errs)
 		h.renderWorkspaceForm(w, r, http.StatusUnprocessableEntity, v)
 		return
 	}
