@@ -113,17 +113,22 @@ func (h *handler) fail(w http.ResponseWriter, r *request, err error) {
 	h.renderError(w, r, http.StatusInternalServerError, "Something went wrong on our side; the cause is in the server's log.")
 }
 
-// list is a page of an API list.
-type list[T any] struct {
-	Data       []T     `json:"data"`
-	NextCursor *string `json:"next_cursor"`
-}
+// wsPath returns the API path of workspace ws followed by parts, each
+// escaped: wsPath("ws_1", "webhooks", "whk_2") is
+// /v1/workspaces/ws_1/webhooks/whk_2.
+func wsPath(ws string, parts ...string) string { return workspacePath("/v1", ws, parts) }
 
-// wsPath returns the API path of workspace ws followed by parts.
-func wsPath(ws string, parts ...string) string {
-	p := "/v1/workspaces/" + url.PathEscape(ws)
+// wsPage returns the page of workspace ws followed by parts: the API's
+// path under /ui/ instead of /v1/.
+func wsPage(ws string, parts ...string) string { return workspacePath("/ui", ws, parts) }
+
+func workspacePath(root, ws string, parts []string) string {
+	p := root + "/workspaces/" + url.PathEscape(ws)
 	for _, s := range parts {
 		p += "/" + url.PathEscape(s)
 	}
 	return p
 }
+
+// eventTypePath returns the API path of the catalogue's event type name.
+func eventTypePath(name string) string { return "/v1/event-types/" + url.PathEscape(name) }

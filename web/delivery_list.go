@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/hookd/hookd"
@@ -65,15 +64,15 @@ func (h *handler) deliveryList(w http.ResponseWriter, r *request) {
 // problems with them.
 func (h *handler) showDeliveryList(w http.ResponseWriter, r *request, status int, rec form.Recover, recErrs fieldMessages) {
 	ws, whk := r.PathValue("ws"), r.PathValue("whk")
-	var wh hookd.Webhook
-	if err := h.api(r, "GET", wsPath(ws, "webhooks", whk), nil, nil, &wh); err != nil {
+	wh, err := h.webhook(r)
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	f, errs := form.ParseDeliveryFilter(r.URL.Query())
 	v := deliveryListView{
 		Workspace:     ws,
-		Webhook:       &wh,
+		Webhook:       wh,
 		Filter:        f,
 		Errors:        formMessages(errs),
 		Statuses:      []string{hookd.DeliveryPending, hookd.DeliverySucceeded, hookd.DeliveryFailed},
@@ -83,22 +82,14 @@ func (h *handler) showDeliveryList(w http.ResponseWriter, r *request, status int
 		Now:           r.now,
 	}
 	if len(v.Errors) == 0 {
-		q := f.Query()
-		q.Set("limit", strconv.Itoa(deliveryLogLimit))
-		if c := r.URL.Query().Get("cursor"); c != "" {
-			q.Set("cursor", c)
-		}
-		var l list[hookd.Delivery]
-		err := h.api(r, "GET", wsPath(ws, "webhooks", whk, "deliveries"), q, nil, &l)
+		deliveries, pg, err := listPage[hookd.Delivery](h, r, wsPath(ws, "webhooks", whk, "deliveries"), f.Query(), deliveryLogLimit)
 		if m, ok := refusal(err, deliveryFilterFields); ok {
 			v.Errors = m
 		} else if err != nil {
 			h.fail(w, r, err)
 			return
-		} else {
-			v.Deliveries = l.Data
-			v.Pager = newPager(r, l.NextCursor)
 		}
+		v.Deliveries, v.Pager = deliveries, pg
 	}
 	v.ShowRecover = !v.ReadOnly && (len(v.Deliveries) > 0 || f.Active() || len(v.Errors) > 0 || len(recErrs) > 0 || r.Method == http.MethodPost)
 	if len(v.Errors) > 0 && status == http.StatusOK {
@@ -140,10 +131,4 @@ func (h *handler) typeOptions(r *request, patterns []string) ([]typeOption, erro
 		}
 	}
 	return out, nil
-}
-
-// wsPage returns the page path of workspace ws followed by parts: the
-// API's path under /ui/ instead of /v1/.
-func wsPage(ws string, parts ...string) string {
-	return "/ui" + strings.TrimPrefix(wsPath(ws, parts...), "/v1")
 }

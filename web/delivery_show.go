@@ -34,12 +34,12 @@ func (h *handler) deliveryShow(w http.ResponseWriter, r *request) {
 		h.fail(w, r, err)
 		return
 	}
-	var wh hookd.Webhook
-	if err := h.api(r, "GET", wsPath(ws, "webhooks", whk), nil, nil, &wh); err != nil {
+	wh, err := h.webhook(r)
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	v := deliveryShowView{Workspace: ws, Webhook: &wh, Delivery: &d, ReadOnly: r.sess.ReadOnly, Now: r.now}
+	v := deliveryShowView{Workspace: ws, Webhook: wh, Delivery: &d, ReadOnly: r.sess.ReadOnly, Now: r.now}
 	var e hookd.Event
 	var ae *apiError
 	switch err := h.api(r, "GET", wsPath(ws, "events", d.EventID), nil, nil, &e); {

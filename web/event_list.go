@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/hookd/hookd"
@@ -41,22 +40,14 @@ func (h *handler) eventList(w http.ResponseWriter, r *request) {
 	v := eventListView{Workspace: ws, Filter: f, Errors: formMessages(errs), Now: r.now}
 	status := http.StatusOK
 	if len(v.Errors) == 0 {
-		q := f.Query()
-		q.Set("limit", strconv.Itoa(eventListLimit))
-		if c := r.URL.Query().Get("cursor"); c != "" {
-			q.Set("cursor", c)
-		}
-		var l list[hookd.Event]
-		err := h.api(r, "GET", wsPath(ws, "events"), q, nil, &l)
+		events, pg, err := listPage[hookd.Event](h, r, wsPath(ws, "events"), f.Query(), eventListLimit)
 		if m, ok := refusal(err, eventFilterFields); ok {
 			v.Errors = m
 		} else if err != nil {
 			h.fail(w, r, err)
 			return
-		} else {
-			v.Events = eventRows(l.Data)
-			v.Pager = newPager(r, l.NextCursor)
 		}
+		v.Events, v.Pager = eventRows(events), pg
 	}
 	if len(v.Errors) > 0 {
 		status = http.StatusUnprocessableEntity

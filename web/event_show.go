@@ -46,10 +46,7 @@ func (h *handler) eventShow(w http.ResponseWriter, r *request) {
 			return
 		}
 		for _, wh := range l.Data {
-			names[wh.ID] = wh.Name
-			if wh.Name == "" {
-				names[wh.ID] = wh.URL
-			}
+			names[wh.ID] = webhookTitle(&wh)
 		}
 	}
 	for _, d := range e.Deliveries {

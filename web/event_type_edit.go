@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"net/url"
 
 	"github.com/hookd/hookd"
 	"github.com/hookd/hookd/web/form"
@@ -12,7 +11,7 @@ import (
 // description and example.
 func (h *handler) eventTypeEdit(w http.ResponseWriter, r *request) {
 	var et hookd.EventType
-	if err := h.api(r, "GET", "/v1/event-types/"+url.PathEscape(r.PathValue("name")), nil, nil, &et); err != nil {
+	if err := h.api(r, "GET", eventTypePath(r.PathValue("name")), nil, nil, &et); err != nil {
 		h.fail(w, r, err)
 		return
 	}

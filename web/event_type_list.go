@@ -2,8 +2,6 @@ package web
 
 import (
 	"net/http"
-	"net/url"
-	"strconv"
 
 	"github.com/hookd/hookd"
 	"github.com/hookd/hookd/web/form"
@@ -30,17 +28,13 @@ type eventTypeRow struct {
 // eventTypeList shows the event catalogue: every type's name, description
 // and example. Everyone signed in reads it; the operator changes it.
 func (h *handler) eventTypeList(w http.ResponseWriter, r *request) {
-	q := url.Values{"limit": {strconv.Itoa(eventTypeListLimit)}}
-	if c := r.URL.Query().Get("cursor"); c != "" {
-		q.Set("cursor", c)
-	}
-	var l list[hookd.EventType]
-	if err := h.api(r, "GET", "/v1/event-types", q, nil, &l); err != nil {
+	types, pg, err := listPage[hookd.EventType](h, r, "/v1/event-types", nil, eventTypeListLimit)
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	v := eventTypeListView{Pager: newPager(r, l.NextCursor), Admin: r.sess.Admin}
-	for _, et := range l.Data {
+	v := eventTypeListView{Pager: pg, Admin: r.sess.Admin}
+	for _, et := range types {
 		v.Types = append(v.Types, eventTypeRow{EventType: et, ExampleText: form.ExampleText(et.Example)})
 	}
 	h.render(w, r, http.StatusOK, page{name: "event_type_list", title: "Event catalogue", nav: "event-types", data: v})

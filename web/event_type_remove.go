@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"net/url"
 
 	"github.com/hookd/hookd"
 )
@@ -16,7 +15,7 @@ type eventTypeRemoveView struct {
 // event type from the catalogue.
 func (h *handler) eventTypeRemoveConfirm(w http.ResponseWriter, r *request) {
 	var et hookd.EventType
-	if err := h.api(r, "GET", "/v1/event-types/"+url.PathEscape(r.PathValue("name")), nil, nil, &et); err != nil {
+	if err := h.api(r, "GET", eventTypePath(r.PathValue("name")), nil, nil, &et); err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -27,7 +26,7 @@ func (h *handler) eventTypeRemoveConfirm(w http.ResponseWriter, r *request) {
 // operator confirmed it.
 func (h *handler) eventTypeRemove(w http.ResponseWriter, r *request) {
 	name := r.PathValue("name")
-	if err := h.api(r, "DELETE", "/v1/event-types/"+url.PathEscape(name), nil, nil, nil); err != nil {
+	if err := h.api(r, "DELETE", eventTypePath(name), nil, nil, nil); err != nil {
 		h.fail(w, r, err)
 		return
 	}

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"net/url"
 
 	"github.com/hookd/hookd/web/form"
 )
@@ -22,7 +21,7 @@ func (h *handler) eventTypeUpdate(w http.ResponseWriter, r *request) {
 		h.showEventTypeForm(w, r, http.StatusUnprocessableEntity, v)
 		return
 	}
-	if err := h.api(r, "PATCH", "/v1/event-types/"+url.PathEscape(name), nil, f.UpdateBody(), nil); err != nil {
+	if err := h.api(r, "PATCH", eventTypePath(name), nil, f.UpdateBody(), nil); err != nil {
 		if m, ok := refusal(err, eventTypeUpdateFields); ok {
 			v.Errors = m
 			h.showEventTypeForm(w, r, http.StatusUnprocessableEntity, v)

@@ -23,7 +23,7 @@ var keyFields = []string{"name"}
 // keyCreate makes a workspace key and answers with its secret on the page
 // itself (never in a URL or a cookie): the API shows it only once.
 func (h *handler) keyCreate(w http.ResponseWriter, r *request) {
-	f := form.NewKey(r.Request)
+	f := form.ParseKey(r.PostForm)
 	ws := r.PathValue("ws")
 	k := keyCreatedView{Workspace: ws}
 	err := h.api(r, "POST", wsPath(ws, "keys"), nil, f.Body(), &k)

@@ -1,9 +1,6 @@
 package web
 
-import (
-	"net/http"
-	"net/url"
-)
+import "net/http"
 
 // keyRemove revokes a workspace's key: from now on it answers 401.
 func (h *handler) keyRemove(w http.ResponseWriter, r *request) {
@@ -12,5 +9,5 @@ func (h *handler) keyRemove(w http.ResponseWriter, r *request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.redirect(w, r, "/ui/workspaces/"+url.PathEscape(ws)+"#keys", "Key "+id+" revoked: requests that use it are refused from now on.")
+	h.redirect(w, r, wsPage(ws)+"#keys", "Key "+id+" revoked: requests that use it are refused from now on.")
 }

@@ -82,7 +82,7 @@ func (h *handler) logout(w http.ResponseWriter, r *request) {
 // its workspace for a portal session.
 func (h *handler) home(w http.ResponseWriter, r *request) {
 	if !r.sess.Admin {
-		http.Redirect(w, r.Request, "/ui/workspaces/"+url.PathEscape(r.sess.WorkspaceID)+"/webhooks", http.StatusSeeOther)
+		http.Redirect(w, r.Request, wsPage(r.sess.WorkspaceID, "webhooks"), http.StatusSeeOther)
 		return
 	}
 	h.overview(w, r)

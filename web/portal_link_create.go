@@ -23,7 +23,7 @@ var portalLinkFields = []string{"expires_in", "read_only"}
 // workspace's portal, and shows it for the operator to hand to the
 // workspace's users.
 func (h *handler) portalLinkCreate(w http.ResponseWriter, r *request) {
-	f := form.NewPortalLink(r.Request)
+	f := form.ParsePortalLink(r.PostForm)
 	ws := r.PathValue("ws")
 	v := portalLinkView{Workspace: ws, Now: r.now}
 	err := h.api(r, "POST", wsPath(ws, "portal"), nil, f.Body(), &v)

@@ -3,7 +3,6 @@ package web
 import (
 	"encoding/base64"
 	"net/http"
-	"net/url"
 
 	"github.com/hookd/hookd"
 	"github.com/hookd/hookd/httpapi"
@@ -33,5 +32,5 @@ func (h *handler) portalRedeem(w http.ResponseWriter, r *request) {
 		return
 	}
 	h.setSession(w, session{WorkspaceID: link.WorkspaceID, ReadOnly: link.ReadOnly, Expires: link.ExpiresAt.Unix()})
-	http.Redirect(w, r.Request, "/ui/workspaces/"+url.PathEscape(link.WorkspaceID)+"/webhooks", http.StatusSeeOther)
+	http.Redirect(w, r.Request, wsPage(link.WorkspaceID, "webhooks"), http.StatusSeeOther)
 }

@@ -13,24 +13,21 @@ import (
 func (h *handler) webhookCreate(w http.ResponseWriter, r *request) {
 	ws := r.PathValue("ws")
 	f := form.ParseWebhook(r.PostForm)
-	v := webhookFormView{Workspace: ws, Form: f, Action: webhookPath(ws, "")}
 	body, errs := f.CreateBody()
 	if errs != nil {
-		v.Errors = formMessages(errs)
-		h.renderWebhookForm(w, r, http.StatusUnprocessableEntity, v)
+		h.renderWebhookForm(w, r, http.StatusUnprocessableEntity, nil, &f, formMessages(errs))
 		return
 	}
 	var created hookd.Webhook
 	err := h.api(r, "POST", wsPath(ws, "webhooks"), nil, body, &created)
 	if m, ok := refusal(err, webhookFormFields); ok {
-		v.Errors = m
-		h.renderWebhookForm(w, r, http.StatusUnprocessableEntity, v)
+		h.renderWebhookForm(w, r, http.StatusUnprocessableEntity, nil, &f, m)
 		return
 	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	h.redirect(w, r, webhookPath(ws, created.ID)+"?reveal=1#signing-secret",
+	h.redirect(w, r, wsPage(ws, "webhooks", created.ID)+"?reveal=1#signing-secret",
 		"Webhook added. Copy its signing secret below into your receiver to verify each request.")
 }

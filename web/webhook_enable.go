@@ -1,13 +1,12 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/hookd/hookd"
+)
 
 // webhookEnable makes a disabled webhook active again.
 func (h *handler) webhookEnable(w http.ResponseWriter, r *request) {
-	ws, id := r.PathValue("ws"), r.PathValue("whk")
-	if err := h.api(r, "PATCH", wsPath(ws, "webhooks", id), nil, map[string]string{"status": "active"}, nil); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.redirect(w, r, webhookPath(ws, id), "Webhook enabled: new events reach it again.")
+	h.setWebhookStatus(w, r, hookd.WebhookActive, "Webhook enabled: new events reach it again.")
 }

@@ -2,10 +2,12 @@ package web
 
 import (
 	"net/http"
-	"net/url"
 
 	"github.com/hookd/hookd"
 )
+
+// webhookListLimit is how many webhooks one page of the list shows.
+const webhookListLimit = 50
 
 // webhookListView is the data of a workspace's webhook list.
 type webhookListView struct {
@@ -19,43 +21,15 @@ type webhookListView struct {
 // they are failing.
 func (h *handler) webhookList(w http.ResponseWriter, r *request) {
 	ws := r.PathValue("ws")
-	var l list[hookd.Webhook]
-	q := url.Values{"limit": {"50"}}
-	if c := r.URL.Query().Get("cursor"); c != "" {
-		q.Set("cursor", c)
-	}
-	if err := h.api(r, "GET", wsPath(ws, "webhooks"), q, nil, &l); err != nil {
+	webhooks, pg, err := listPage[hookd.Webhook](h, r, wsPath(ws, "webhooks"), nil, webhookListLimit)
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	h.render(w, r, http.StatusOK, page{name: "webhook_list", title: "Webhooks", workspace: ws, nav: "webhooks", data: webhookListView{
 		Workspace: ws,
-		Webhooks:  l.Data,
-		Pager:     newPager(r, l.NextCursor),
+		Webhooks:  webhooks,
+		Pager:     pg,
 		ReadOnly:  r.sess.ReadOnly,
 	}})
-}
-
-// pager links a list page to the first page and the next one.
-type pager struct {
-	First, Next string
-}
-
-// newPager returns the pager of a list page of r whose API answer had
-// next as its next cursor; nil when there is one page only.
-func newPager(r *request, next *string) *pager {
-	q := r.URL.Query()
-	p := &pager{}
-	if q.Get("cursor") != "" {
-		q.Del("cursor")
-		p.First = r.URL.Path + "?" + q.Encode()
-	}
-	if next != nil {
-		q.Set("cursor", *next)
-		p.Next = r.URL.Path + "?" + q.Encode()
-	}
-	if p.First == "" && p.Next == "" {
-		return nil
-	}
-	return p
 }

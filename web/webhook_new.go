@@ -8,10 +8,6 @@ import (
 
 // webhookNew shows the form that adds a webhook.
 func (h *handler) webhookNew(w http.ResponseWriter, r *request) {
-	ws := r.PathValue("ws")
-	h.renderWebhookForm(w, r, http.StatusOK, webhookFormView{
-		Workspace: ws,
-		Form:      form.NewWebhook(),
-		Action:    webhookPath(ws, ""),
-	})
+	f := form.NewWebhook()
+	h.renderWebhookForm(w, r, http.StatusOK, nil, &f, nil)
 }

@@ -10,5 +10,5 @@ func (h *handler) webhookRemove(w http.ResponseWriter, r *request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.redirect(w, r, webhookPath(ws, ""), "Webhook "+id+" deleted.")
+	h.redirect(w, r, wsPage(ws, "webhooks"), "Webhook "+id+" deleted.")
 }

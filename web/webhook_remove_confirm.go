@@ -4,11 +4,12 @@ import "net/http"
 
 // webhookRemoveConfirm asks whether to delete a webhook.
 func (h *handler) webhookRemoveConfirm(w http.ResponseWriter, r *request) {
-	ws, id := r.PathValue("ws"), r.PathValue("whk")
-	v := webhookShowView{Workspace: ws, ReadOnly: r.sess.ReadOnly}
-	if err := h.api(r, "GET", wsPath(ws, "webhooks", id), nil, nil, &v.Webhook); err != nil {
+	wh, err := h.webhook(r)
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, page{name: "webhook_remove", title: "Delete " + webhookTitle(&v.Webhook), workspace: ws, nav: "webhooks", data: v})
+	ws := r.PathValue("ws")
+	v := webhookShowView{Workspace: ws, Webhook: wh, ReadOnly: r.sess.ReadOnly}
+	h.render(w, r, http.StatusOK, page{name: "webhook_remove", title: "Delete " + webhookTitle(wh), workspace: ws, nav: "webhooks", data: v})
 }

@@ -32,7 +32,7 @@ func (h *handler) webhookSecretRotate(w http.ResponseWriter, r *request) {
 		}
 		msg = "Signing secret rotated: the new one is below. The old one keeps signing for " + d + "."
 	}
-	h.redirect(w, r, webhookPath(ws, id)+"?reveal=1#signing-secret", msg)
+	h.redirect(w, r, wsPage(ws, "webhooks", id)+"?reveal=1#signing-secret", msg)
 }
 
 // rotateSecretFields are the rotate form's fields.

@@ -10,7 +10,7 @@ import (
 // webhookShowView is the data of a webhook's page.
 type webhookShowView struct {
 	Workspace string
-	Webhook   hookd.Webhook
+	Webhook   *hookd.Webhook
 	// Secret is the signing secret, shown when asked for (?reveal=1).
 	Secret string
 	// Rotate is the rotate form as sent, and Errors its messages, when the
@@ -57,12 +57,13 @@ func (h *handler) webhookShow(w http.ResponseWriter, r *request) {
 // renderWebhookShow shows the page of the webhook of r's path, with its
 // signing secret when reveal is set, and rotate's form and messages.
 func (h *handler) renderWebhookShow(w http.ResponseWriter, r *request, status int, reveal bool, rotate form.RotateSecret, errs fieldMessages) {
-	ws, id := r.PathValue("ws"), r.PathValue("whk")
-	v := webhookShowView{Workspace: ws, Rotate: rotate, Errors: errs, ReadOnly: r.sess.ReadOnly}
-	if err := h.api(r, "GET", wsPath(ws, "webhooks", id), nil, nil, &v.Webhook); err != nil {
+	wh, err := h.webhook(r)
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
+	ws, id := r.PathValue("ws"), r.PathValue("whk")
+	v := webhookShowView{Workspace: ws, Webhook: wh, Rotate: rotate, Errors: errs, ReadOnly: r.sess.ReadOnly}
 	if reveal {
 		var s struct {
 			SigningSecret string `json:"signing_secret"`
@@ -74,5 +75,5 @@ func (h *handler) renderWebhookShow(w http.ResponseWriter, r *request, status in
 		v.Secret = s.SigningSecret
 	}
 	v.Schedule = form.ScheduleText(v.Webhook.RetrySchedule)
-	h.render(w, r, status, page{name: "webhook_show", title: webhookTitle(&v.Webhook), workspace: ws, nav: "webhooks", data: v})
+	h.render(w, r, status, page{name: "webhook_show", title: webhookTitle(wh), workspace: ws, nav: "webhooks", data: v})
 }

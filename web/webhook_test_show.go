@@ -11,7 +11,7 @@ import (
 // webhookTestView is the data of a webhook's Test page.
 type webhookTestView struct {
 	Workspace string
-	Webhook   hookd.Webhook
+	Webhook   *hookd.Webhook
 	// Matching are the catalogue types the webhook receives; Others the
 	// rest of the catalogue.
 	Matching, Others []hookd.EventType
@@ -47,11 +47,11 @@ func (h *handler) webhookTestShow(w http.ResponseWriter, r *request) {
 // Test page, with f as typed; when f has no payload, the chosen type's
 // example is shown.
 func (h *handler) webhookTestPage(r *request, f form.TestEvent) (*webhookTestView, error) {
-	ws, id := r.PathValue("ws"), r.PathValue("whk")
-	v := &webhookTestView{Workspace: ws, ReadOnly: r.sess.ReadOnly}
-	if err := h.api(r, "GET", wsPath(ws, "webhooks", id), nil, nil, &v.Webhook); err != nil {
+	wh, err := h.webhook(r)
+	if err != nil {
 		return nil, err
 	}
+	v := &webhookTestView{Workspace: r.PathValue("ws"), Webhook: wh, ReadOnly: r.sess.ReadOnly}
 	types, err := h.eventTypes(r)
 	if err != nil {
 		return nil, err
@@ -87,5 +87,5 @@ func (h *handler) webhookTestPage(r *request, f form.TestEvent) (*webhookTestVie
 
 // renderWebhookTest writes the Test page.
 func (h *handler) renderWebhookTest(w http.ResponseWriter, r *request, status int, v *webhookTestView) {
-	h.render(w, r, status, page{name: "webhook_test", title: "Test " + webhookTitle(&v.Webhook), workspace: v.Workspace, nav: "webhooks", data: v})
+	h.render(w, r, status, page{name: "webhook_test", title: "Test " + webhookTitle(v.Webhook), workspace: v.Workspace, nav: "webhooks", data: v})
 }

@@ -3,7 +3,6 @@ package web
 import (
 	"net/http"
 
-	"github.com/hookd/hookd"
 	"github.com/hookd/hookd/web/form"
 )
 
@@ -13,32 +12,30 @@ import (
 // a type the catalogue has lost since stay as they are).
 func (h *handler) webhookUpdate(w http.ResponseWriter, r *request) {
 	ws, id := r.PathValue("ws"), r.PathValue("whk")
-	var cur hookd.Webhook
-	if err := h.api(r, "GET", wsPath(ws, "webhooks", id), nil, nil, &cur); err != nil {
+	cur, err := h.webhook(r)
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	f := form.ParseWebhook(r.PostForm)
-	v := webhookFormView{Workspace: ws, Webhook: &cur, Form: f, Action: webhookPath(ws, id, "update"), Cancel: webhookPath(ws, id)}
-	patch, errs := f.Patch(&cur)
+	patch, errs := f.Patch(cur)
 	if errs != nil {
-		v.Errors = formMessages(errs)
-		h.renderWebhookForm(w, r, http.StatusUnprocessableEntity, v)
+		h.renderWebhookForm(w, r, http.StatusUnprocessableEntity, cur, &f, formMessages(errs))
 		return
 	}
+	back := wsPage(ws, "webhooks", id)
 	if len(patch) == 0 {
-		h.redirect(w, r, webhookPath(ws, id), "Nothing changed.")
+		h.redirect(w, r, back, "Nothing changed.")
 		return
 	}
-	err := h.api(r, "PATCH", wsPath(ws, "webhooks", id), nil, patch, nil)
+	err = h.api(r, "PATCH", wsPath(ws, "webhooks", id), nil, patch, nil)
 	if m, ok := refusal(err, webhookFormFields); ok {
-		v.Errors = m
-		h.renderWebhookForm(w, r, http.StatusUnprocessableEntity, v)
+		h.renderWebhookForm(w, r, http.StatusUnprocessableEntity, cur, &f, m)
 		return
 	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	h.redirect(w, r, webhookPath(ws, id), "Webhook saved.")
+	h.redirect(w, r, back, "Webhook saved.")
 }

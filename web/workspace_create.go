@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"net/url"
 
 	"github.com/hookd/hookd"
 	"github.com/hookd/hookd/web/form"
@@ -11,7 +10,7 @@ import (
 // workspaceCreate takes the new workspace form and opens the workspace's
 // page.
 func (h *handler) workspaceCreate(w http.ResponseWriter, r *request) {
-	f := form.NewWorkspace(r.Request)
+	f := form.ParseWorkspace(r.PostForm)
 	v := workspaceFormView{Form: f}
 	body, errs := f.CreateBody()
 	if errs != nil {
@@ -26,5 +25,5 @@ func (h *handler) workspaceCreate(w http.ResponseWriter, r *request) {
 		}
 		return
 	}
-	h.redirect(w, r, "/ui/workspaces/"+url.PathEscape(ws.ID), "Workspace created. Next: a key for its API calls, or a portal link for its users.")
+	h.redirect(w, r, wsPage(ws.ID), "Workspace created. Next: a key for its API calls, or a portal link for its users.")
 }

@@ -2,10 +2,12 @@ package web
 
 import (
 	"net/http"
-	"net/url"
 
 	"github.com/hookd/hookd"
 )
+
+// workspaceListLimit is how many workspaces one page of the list shows.
+const workspaceListLimit = 50
 
 // workspaceListView is the data of the operator's workspace list.
 type workspaceListView struct {
@@ -15,17 +17,13 @@ type workspaceListView struct {
 
 // workspaceList shows every workspace, newest first, in keyset pages.
 func (h *handler) workspaceList(w http.ResponseWriter, r *request) {
-	var l list[hookd.Workspace]
-	q := url.Values{"limit": {"50"}}
-	if c := r.URL.Query().Get("cursor"); c != "" {
-		q.Set("cursor", c)
-	}
-	if err := h.api(r, "GET", "/v1/workspaces", q, nil, &l); err != nil {
+	workspaces, pg, err := listPage[hookd.Workspace](h, r, "/v1/workspaces", nil, workspaceListLimit)
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	h.render(w, r, http.StatusOK, page{name: "workspace_list", title: "Workspaces", nav: "workspaces", data: workspaceListView{
-		Workspaces: l.Data,
-		Pager:      newPager(r, l.NextCursor),
+		Workspaces: workspaces,
+		Pager:      pg,
 	}})
 }

@@ -3,7 +3,6 @@ package web
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 
 	"github.com/hookd/hookd"
@@ -29,6 +28,9 @@ type workspaceView struct {
 	PortalErrors fieldMessages
 }
 
+// keyListLimit is how many keys one page of a workspace's page lists.
+const keyListLimit = 50
+
 // fact is one line of a facts list.
 type fact struct {
 	Term, Value string
@@ -50,19 +52,12 @@ func (h *handler) renderWorkspace(w http.ResponseWriter, r *request, status int,
 		h.fail(w, r, err)
 		return
 	}
-	var keys list[hookd.APIKey]
-	q := url.Values{"limit": {"50"}}
-	if c := r.URL.Query().Get("cursor"); c != "" && r.Method == http.MethodGet {
-		q.Set("cursor", c)
-	}
-	if err := h.api(r, "GET", wsPath(ws, "keys"), q, nil, &keys); err != nil {
+	keys, pg, err := listPage[hookd.APIKey](h, r, wsPath(ws, "keys"), nil, keyListLimit)
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	v.Keys = keys.Data
-	if r.Method == http.MethodGet {
-		v.Pager = newPager(r, keys.NextCursor)
-	}
+	v.Keys, v.Pager = keys, pg
 	v.Settings = settingsFacts(v.Workspace.Settings)
 	v.Lives = form.PortalLinkLives
 	h.render(w, r, status, page{name: "workspace_show", title: v.Workspace.Name, workspace: v.Workspace.ID, nav: "workspace", data: v})
@@ -85,11 +80,11 @@ func settingsFacts(s hookd.WorkspaceSettings) []fact {
 	}
 	switch {
 	case d.RetrySchedule == nil:
-		out = append(out, fact{Term: "Retries", Value: "hookd's default: " + form.FormatSchedule(hookd.DefaultRetrySchedule), Default: true})
+		out = append(out, fact{Term: "Retries", Value: "hookd's default: " + form.ScheduleText(hookd.DefaultRetrySchedule), Default: true})
 	case len(d.RetrySchedule) == 0:
 		out = append(out, fact{Term: "Retries", Value: "None: one attempt only"})
 	default:
-		out = append(out, fact{Term: "Retries", Value: form.FormatSchedule(d.RetrySchedule)})
+		out = append(out, fact{Term: "Retries", Value: form.ScheduleText(d.RetrySchedule)})
 	}
 	sig := hookd.SignatureSpec{}
 	if d.Signature != nil {

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"net/url"
 
 	"github.com/hookd/hookd"
 	"github.com/hookd/hookd/web/form"
@@ -18,7 +17,7 @@ func (h *handler) workspaceUpdate(w http.ResponseWriter, r *request) {
 		h.fail(w, r, err)
 		return
 	}
-	f := form.NewWorkspace(r.Request)
+	f := form.ParseWorkspace(r.PostForm)
 	v := workspaceFormView{ID: cur.ID, Form: f}
 	patch, errs := f.PatchBody(&cur)
 	if errs != nil {
@@ -26,7 +25,7 @@ func (h *handler) workspaceUpdate(w http.ResponseWriter, r *request) {
 		h.renderWorkspaceForm(w, r, http.StatusUnprocessableEntity, v)
 		return
 	}
-	pageURL := "/ui/workspaces/" + url.PathEscape(cur.ID)
+	pageURL := wsPage(cur.ID)
 	if len(patch) == 0 {
 		h.redirect(w, r, pageURL, "Nothing changed.")
 		return

@@ -1,9 +1,6 @@
 package form
 
-import (
-	"net/url"
-	"strings"
-)
+import "net/url"
 
 // DeliveryFilter is the filter form of a webhook's delivery log (a GET
 // form: its values are the page's query).
@@ -20,8 +17,8 @@ type DeliveryFilter struct {
 func ParseDeliveryFilter(q url.Values) (DeliveryFilter, Errors) {
 	errs := Errors{}
 	f := DeliveryFilter{
-		Status:    strings.TrimSpace(q.Get("status")),
-		EventType: strings.TrimSpace(q.Get("event_type")),
+		Status:    trimmed(q, "status"),
+		EventType: trimmed(q, "event_type"),
 		TimeRange: parseTimeRange(q.Get, errs),
 	}
 	if f.Status == "any" {

@@ -1,9 +1,6 @@
 package form
 
-import (
-	"net/url"
-	"strings"
-)
+import "net/url"
 
 // EventFilter is the filter form of a workspace's event list (a GET form).
 type EventFilter struct {
@@ -15,7 +12,7 @@ type EventFilter struct {
 // ParseEventFilter reads the filter of the event list page's query.
 func ParseEventFilter(q url.Values) (EventFilter, Errors) {
 	errs := Errors{}
-	f := EventFilter{Type: strings.TrimSpace(q.Get("type")), TimeRange: parseTimeRange(q.Get, errs)}
+	f := EventFilter{Type: trimmed(q, "type"), TimeRange: parseTimeRange(q.Get, errs)}
 	return f, errs
 }
 

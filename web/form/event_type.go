@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/url"
-	"strings"
 )
 
 // EventType is the form that creates or edits an entry of the event
@@ -24,9 +23,9 @@ type EventType struct {
 func ParseEventType(v url.Values) (EventType, Errors) {
 	errs := Errors{}
 	f := EventType{
-		Name:        strings.TrimSpace(v.Get("name")),
-		Description: strings.TrimSpace(v.Get("description")),
-		Example:     strings.TrimSpace(v.Get("example")),
+		Name:        trimmed(v, "name"),
+		Description: trimmed(v, "description"),
+		Example:     trimmed(v, "example"),
 	}
 	if f.Example != "" {
 		if msg := jsonProblem(f.Example); msg != "" {

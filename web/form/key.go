@@ -1,9 +1,6 @@
 package form
 
-import (
-	"net/http"
-	"strings"
-)
+import "net/url"
 
 // Key is the form that creates a workspace key.
 type Key struct {
@@ -11,9 +8,9 @@ type Key struct {
 	Name string
 }
 
-// NewKey reads the key form from r's POST body.
-func NewKey(r *http.Request) Key {
-	return Key{Name: strings.TrimSpace(r.PostFormValue("name"))}
+// ParseKey reads the key form from what the browser sent.
+func ParseKey(v url.Values) Key {
+	return Key{Name: trimmed(v, "name")}
 }
 
 // Body returns the body of POST /v1/workspaces/{ws}/keys.

@@ -1,9 +1,6 @@
 package form
 
-import (
-	"net/http"
-	"strings"
-)
+import "net/url"
 
 // PortalLinkLives are the lifetimes the portal link form offers, as the
 // API's expires_in takes them, with their labels; the first is the
@@ -22,11 +19,11 @@ type PortalLink struct {
 	ReadOnly bool
 }
 
-// NewPortalLink reads the portal link form from r's POST body.
-func NewPortalLink(r *http.Request) PortalLink {
+// ParsePortalLink reads the portal link form from what the browser sent.
+func ParsePortalLink(v url.Values) PortalLink {
 	return PortalLink{
-		ExpiresIn: strings.TrimSpace(r.PostFormValue("expires_in")),
-		ReadOnly:  r.PostFormValue("read_only") != "",
+		ExpiresIn: trimmed(v, "expires_in"),
+		ReadOnly:  v.Get("read_only") != "",
 	}
 }
 

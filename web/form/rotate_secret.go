@@ -1,9 +1,6 @@
 package form
 
-import (
-	"net/url"
-	"strings"
-)
+import "net/url"
 
 // RotateSecret is the form that rotates a webhook's signing secret.
 type RotateSecret struct {
@@ -14,7 +11,7 @@ type RotateSecret struct {
 
 // ParseRotateSecret reads the form from what the browser sent.
 func ParseRotateSecret(v url.Values) RotateSecret {
-	return RotateSecret{GracePeriod: strings.TrimSpace(v.Get("grace_period"))}
+	return RotateSecret{GracePeriod: trimmed(v, "grace_period")}
 }
 
 // Body returns the body of POST …/rotate-secret.

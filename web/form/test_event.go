@@ -19,7 +19,7 @@ type TestEvent struct {
 // ParseTestEvent reads the form from what the browser sent.
 func ParseTestEvent(v url.Values) TestEvent {
 	return TestEvent{
-		EventType: strings.TrimSpace(v.Get("event_type")),
+		EventType: trimmed(v, "event_type"),
 		Payload:   strings.TrimSpace(lines(v.Get("payload"))),
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/hookd/hookd"
 )
@@ -59,22 +58,22 @@ func NewWebhook() Webhook {
 // ParseWebhook reads the form from what the browser sent.
 func ParseWebhook(v url.Values) Webhook {
 	return Webhook{
-		URL:             strings.TrimSpace(v.Get("url")),
-		Name:            strings.TrimSpace(v.Get("name")),
+		URL:             trimmed(v, "url"),
+		Name:            trimmed(v, "name"),
 		Description:     lines(v.Get("description")),
 		Events:          v["events"],
-		Patterns:        strings.TrimSpace(v.Get("patterns")),
-		Channels:        strings.TrimSpace(v.Get("channels")),
-		Method:          strings.TrimSpace(v.Get("method")),
+		Patterns:        trimmed(v, "patterns"),
+		Channels:        trimmed(v, "channels"),
+		Method:          trimmed(v, "method"),
 		Headers:         lines(v.Get("headers")),
-		TimeoutSeconds:  strings.TrimSpace(v.Get("timeout_seconds")),
-		RetrySchedule:   strings.TrimSpace(v.Get("retry_schedule")),
-		Scheme:          strings.TrimSpace(v.Get("scheme")),
-		HeaderPrefix:    strings.TrimSpace(v.Get("header_prefix")),
-		SignatureHeader: strings.TrimSpace(v.Get("signature_header")),
-		TimestampHeader: strings.TrimSpace(v.Get("timestamp_header")),
+		TimeoutSeconds:  trimmed(v, "timeout_seconds"),
+		RetrySchedule:   trimmed(v, "retry_schedule"),
+		Scheme:          trimmed(v, "scheme"),
+		HeaderPrefix:    trimmed(v, "header_prefix"),
+		SignatureHeader: trimmed(v, "signature_header"),
+		TimestampHeader: trimmed(v, "timestamp_header"),
 		TLSVerify:       v.Get("tls_verify") != "",
-		RateLimit:       strings.TrimSpace(v.Get("rate_limit")),
+		RateLimit:       trimmed(v, "rate_limit"),
 	}
 }
 
@@ -116,9 +115,12 @@ func WebhookOf(w *hookd.Webhook, catalogue []string) Webhook {
 	return f
 }
 
-// ScheduleText writes a retry schedule as the form shows it: "5s, 5m, 30m",
-// or NoRetries for an empty one.
+// ScheduleText writes a retry schedule as the forms show it: "5s, 5m,
+// 30m", NoRetries for an empty one, and "" for nil (the default).
 func ScheduleText(s hookd.RetrySchedule) string {
+	if s == nil {
+		return ""
+	}
 	if len(s) == 0 {
 		return NoRetries
 	}
@@ -377,15 +379,4 @@ func sortedSet(s []string) []string {
 func hasKey(m map[string]string, k string) bool {
 	_, ok := m[k]
 	return ok
-}
-
-// words splits s at white space and at any of seps, dropping empty parts.
-func words(s, seps string) []string {
-	return strings.FieldsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune(seps, r) })
-}
-
-// lines makes the line breaks of a textarea's text, which browsers send as
-// CRLF, plain LF.
-func lines(s string) string {
-	return strings.ReplaceAll(s, "\r\n", "\n")
 }

@@ -1,18 +1,11 @@
-// Package form turns the dashboard's submitted HTML forms into typed
-// structs and the API request bodies they stand for. A form reports only
-// what it cannot even parse ("must be a whole number"), keyed by the API's
-// field names; every other rule is the API's, whose 422 names the same
-// fields, so that all messages land next to their fields the same way.
 package form
 
 import (
-	"encoding/json"
-	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/hookd/hookd"
 )
@@ -50,16 +43,16 @@ type Workspace struct {
 	RateLimit     string
 }
 
-// NewWorkspace reads the workspace form from r's POST body.
-func NewWorkspace(r *http.Request) Workspace {
+// ParseWorkspace reads the workspace form from what the browser sent.
+func ParseWorkspace(v url.Values) Workspace {
 	return Workspace{
-		Name:           strings.TrimSpace(r.PostFormValue("name")),
-		MaxWebhooks:    strings.TrimSpace(r.PostFormValue("max_webhooks")),
-		TimeoutSeconds: strings.TrimSpace(r.PostFormValue("timeout_seconds")),
-		RetrySchedule:  strings.TrimSpace(r.PostFormValue("retry_schedule")),
-		Scheme:         strings.TrimSpace(r.PostFormValue("scheme")),
-		HeaderPrefix:   strings.TrimSpace(r.PostFormValue("header_prefix")),
-		RateLimit:      strings.TrimSpace(r.PostFormValue("rate_limit")),
+		Name:           trimmed(v, "name"),
+		MaxWebhooks:    trimmed(v, "max_webhooks"),
+		TimeoutSeconds: trimmed(v, "timeout_seconds"),
+		RetrySchedule:  trimmed(v, "retry_schedule"),
+		Scheme:         trimmed(v, "scheme"),
+		HeaderPrefix:   trimmed(v, "header_prefix"),
+		RateLimit:      trimmed(v, "rate_limit"),
 	}
 }
 
@@ -74,7 +67,7 @@ func WorkspaceOf(ws *hookd.Workspace) Workspace {
 	if d.TimeoutSeconds != nil {
 		f.TimeoutSeconds = strconv.Itoa(*d.TimeoutSeconds)
 	}
-	f.RetrySchedule = FormatSchedule(d.RetrySchedule)
+	f.RetrySchedule = ScheduleText(d.RetrySchedule)
 	if d.Signature != nil {
 		f.Scheme, f.HeaderPrefix = d.Signature.Scheme, d.Signature.HeaderPrefix
 	}
@@ -82,21 +75,6 @@ func WorkspaceOf(ws *hookd.Workspace) Workspace {
 		f.RateLimit = strconv.FormatFloat(*d.RateLimit, 'f', -1, 64)
 	}
 	return f
-}
-
-// FormatSchedule writes a retry schedule as the form's field takes it: ""
-// for nil (hookd's default), "none" for no retries.
-func FormatSchedule(s hookd.RetrySchedule) string {
-	if s == nil {
-		return ""
-	}
-	if len(s) == 0 {
-		return NoRetries
-	}
-	var out []string
-	b, _ := json.Marshal(s)
-	_ = json.Unmarshal(b, &out)
-	return strings.Join(out, ", ")
 }
 
 // parsed is the form's values in the API's types; nil pointers and a nil
@@ -131,7 +109,7 @@ func (f Workspace) parse() (parsed, Errors) {
 	case strings.EqualFold(s, NoRetries):
 		p.schedule = []string{}
 	default:
-		p.schedule = strings.FieldsFunc(s, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
+		p.schedule = words(s, ",")
 	}
 	if f.RateLimit != "" {
 		x, err := strconv.ParseFloat(f.RateLimit, 64)

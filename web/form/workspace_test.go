@@ -1,22 +1,12 @@
 package form
 
 import (
-	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/hookd/hookd"
 )
-
-// post returns a POST request whose form body is values.
-func post(values url.Values) *http.Request {
-	r := httptest.NewRequest("POST", "/", strings.NewReader(values.Encode()))
-	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	return r
-}
 
 func TestWorkspaceCreateBody(t *testing.T) {
 	tests := []struct {
@@ -44,7 +34,7 @@ func TestWorkspaceCreateBody(t *testing.T) {
 				wsFieldRateLimit: "must be a number of requests per second, such as 10 or 0.5, or empty for no limit"}},
 	}
 	for _, tt := range tests {
-		body, errs := NewWorkspace(post(tt.form)).CreateBody()
+		body, errs := ParseWorkspace(tt.form).CreateBody()
 		if asJSON(t, errs) != asJSON(t, tt.wantErrs) {
 			t.Errorf("%s: errors %v; want %v", tt.name, errs, tt.wantErrs)
 		}
@@ -127,7 +117,7 @@ func TestWorkspaceOf(t *testing.T) {
 }
 
 func TestKeyAndPortalLink(t *testing.T) {
-	if got := asJSON(t, NewKey(post(url.Values{"name": {" ci "}})).Body()); got != `{"name":"ci"}` {
+	if got := asJSON(t, ParseKey(url.Values{"name": {" ci "}}).Body()); got != `{"name":"ci"}` {
 		t.Errorf("key body %s", got)
 	}
 	tests := []struct {
@@ -139,7 +129,7 @@ func TestKeyAndPortalLink(t *testing.T) {
 		{url.Values{"expires_in": {"168h"}, "read_only": {"on"}}, `{"expires_in":"168h","read_only":true}`},
 	}
 	for _, tt := range tests {
-		if got := asJSON(t, NewPortalLink(post(tt.form)).Body()); got != tt.want {
+		if got := asJSON(t, ParsePortalLink(tt.form).Body()); got != tt.want {
 			t.Errorf("portal link form %v: body %s; want %s", tt.form, got, tt.want)
 		}
 	}
