@@ -15,13 +15,13 @@ import (
 // routes, which it does not even see.
 func TestDeliveryPagesIsolation(t *testing.T) {
 	t.Parallel()
-	s := newDLSite(t)
-	rcv := newDLReceiver(t)
-	rcv.fail.Store(true)
-	s.eventType("ticket.created")
+	s := newSite(t)
+	rcv := newReceiver(t)
+	rcv.fail(true)
+	s.eventType("ticket.created", "The ticket.created event.", "")
 	wsA, wsB := s.workspace("A"), s.workspace("B")
-	whkA := s.webhook(wsA, "A's", rcv.url, "*")
-	whkB := s.webhook(wsB, "Bravo secret hook", rcv.url, "*")
+	whkA := s.addWebhook(wsA, "A's", rcv.url, "*")
+	whkB := s.addWebhook(wsB, "Bravo secret hook", rcv.url, "*")
 	evtA := s.publish(wsA, map[string]any{"type": "ticket.created", "payload": 1})[0]
 	evtB := s.publish(wsB, map[string]any{"type": "ticket.created", "payload": "bravo-payload"})[0]
 	dlA := s.settled(wsA, whkA, 1)[0]
@@ -36,12 +36,12 @@ func TestDeliveryPagesIsolation(t *testing.T) {
 		"/ui/event-types",
 	}
 	for _, p := range mine {
-		page := a.mustGet(p, http.StatusOK)
+		page := a.mustGet(p).body
 		if strings.Contains(page, wsB) || strings.Contains(page, dlB.ID) || strings.Contains(page, "Bravo secret hook") {
 			t.Errorf("%s shows workspace B's data", p)
 		}
 	}
-	if page := a.mustGet("/ui/event-types", http.StatusOK); strings.Contains(page, "/ui/event-types/new") || strings.Contains(page, "/edit") || strings.Contains(page, "/delete") {
+	if page := a.mustGet("/ui/event-types").body; strings.Contains(page, "/ui/event-types/new") || strings.Contains(page, "/edit") || strings.Contains(page, "/delete") {
 		t.Error("a portal session sees the catalogue's operator controls")
 	}
 
@@ -61,9 +61,9 @@ func TestDeliveryPagesIsolation(t *testing.T) {
 		"/ui/event-types/ticket.created/delete",
 	}
 	for _, p := range theirs {
-		if status, page := a.get(p); status != http.StatusNotFound {
-			t.Errorf("portal A: GET %s = %d; want 404", p, status)
-		} else if strings.Contains(page, "Bravo secret hook") || strings.Contains(page, "bravo-payload") {
+		if page := a.get(p); page.status != http.StatusNotFound {
+			t.Errorf("portal A: GET %s = %d; want 404", p, page.status)
+		} else if strings.Contains(page.body, "Bravo secret hook") || strings.Contains(page.body, "bravo-payload") {
 			t.Errorf("portal A: the 404 of %s shows B's data", p)
 		}
 	}
@@ -77,26 +77,25 @@ func TestDeliveryPagesIsolation(t *testing.T) {
 		"/ui/event-types/ticket.created/delete": nil,
 	}
 	for p, form := range posts {
-		if status, _ := a.post(p, form); status != http.StatusNotFound {
-			t.Errorf("portal A: POST %s = %d; want 404", p, status)
+		if page := a.post(p, form); page.status != http.StatusNotFound {
+			t.Errorf("portal A: POST %s = %d; want 404", p, page.status)
 		}
 	}
 	if d := s.delivery(wsB, whkB, dlB.ID); d.Attempts != 1 || d.Status != hookd.DeliveryFailed {
 		t.Errorf("B's delivery is %s with %d attempts after A's tries; want failed with 1", d.Status, d.Attempts)
 	}
 	var et hookd.EventType
-	s.api("GET", "/v1/event-types/ticket.created", nil, &et, http.StatusOK)
+	s.mustAPI(http.StatusOK, "GET", "/v1/event-types/ticket.created", nil, &et)
 	if et.Description == "hijacked" {
 		t.Error("a portal session edited the catalogue")
 	}
-	s.api("GET", "/v1/event-types/sneaky.type", nil, nil, http.StatusNotFound)
+	s.mustAPI(http.StatusNotFound, "GET", "/v1/event-types/sneaky.type", nil, nil)
 
 	// Without a session, the pages ask for one.
 	anon := s.browser()
-	anon.c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	for _, p := range mine {
-		if status, _ := anon.get(p); status != http.StatusSeeOther {
-			t.Errorf("no session: GET %s = %d; want 303 to the sign-in", p, status)
+		if page := anon.get(p); page.status != http.StatusSeeOther {
+			t.Errorf("no session: GET %s = %d; want 303 to the sign-in", p, page.status)
 		}
 	}
 }

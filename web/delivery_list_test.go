@@ -21,10 +21,10 @@ func logRows(page, whk string) []string {
 
 // walkLog opens the log at path and follows "Older →" to the end,
 // returning every delivery id in order and the pages' URLs.
-func walkLog(t *testing.T, b *dlBrowser, path, whk string) (ids, pages []string) {
+func walkLog(t *testing.T, b *browser, path, whk string) (ids, pages []string) {
 	t.Helper()
 	for range 50 {
-		page := b.mustGet(path, http.StatusOK)
+		page := b.mustGet(path).body
 		pages = append(pages, path)
 		ids = append(ids, logRows(page, whk)...)
 		if hasNewest := strings.Contains(page, `>Newest</a>`); hasNewest != (len(pages) > 1) {
@@ -40,13 +40,13 @@ func walkLog(t *testing.T, b *dlBrowser, path, whk string) (ids, pages []string)
 
 func TestDeliveryLogFiltersAndPages(t *testing.T) {
 	t.Parallel()
-	s := newDLSite(t)
-	rcv := newDLReceiver(t)
-	rcv.failType.Store("order.paid")
-	s.eventType("ticket.created")
-	s.eventType("order.paid")
+	s := newSite(t)
+	rcv := newReceiver(t)
+	rcv.failType("order.paid")
+	s.eventType("ticket.created", "The ticket.created event.", "")
+	s.eventType("order.paid", "The order.paid event.", "")
 	ws := s.workspace("Acme")
-	whk := s.webhook(ws, "Orders & tickets", rcv.url, "*")
+	whk := s.addWebhook(ws, "Orders & tickets", rcv.url, "*")
 
 	// 120 events, one in three an order.paid that the receiver refuses.
 	var events []map[string]any
@@ -60,7 +60,7 @@ func TestDeliveryLogFiltersAndPages(t *testing.T) {
 	s.publish(ws, events...)
 	all := s.settled(ws, whk, 120)
 
-	b := s.operator()
+	b := s.admin()
 	base := "/ui/workspaces/" + ws + "/webhooks/" + whk + "/deliveries"
 
 	t.Run("every delivery, newest first, no duplicates", func(t *testing.T) {
@@ -117,7 +117,7 @@ func TestDeliveryLogFiltersAndPages(t *testing.T) {
 		if dup := duplicate(ids); dup != "" {
 			t.Errorf("delivery %s is on two pages", dup)
 		}
-		page := b.mustGet(base+"?status=succeeded&event_type=ticket.created", http.StatusOK)
+		page := b.mustGet(base + "?status=succeeded&event_type=ticket.created").body
 		for _, want := range []string{`<option value="succeeded" selected>`, `value="ticket.created"`, `>Clear</a>`} {
 			if !strings.Contains(page, want) {
 				t.Errorf("the filter form does not show %s", want)
@@ -134,7 +134,7 @@ func TestDeliveryLogFiltersAndPages(t *testing.T) {
 			t.Errorf("%d deliveries between %s and %s; want 120", len(ids), since, until)
 		}
 		later := last.Add(time.Hour).UTC().Format("2006-01-02T15:04")
-		page := b.mustGet(base+"?since="+later, http.StatusOK)
+		page := b.mustGet(base + "?since=" + later).body
 		if rows := logRows(page, whk); len(rows) != 0 || !strings.Contains(page, "No deliveries match") {
 			t.Errorf("since an hour after the last: %d rows; want none and the empty state", len(rows))
 		}
@@ -144,26 +144,26 @@ func TestDeliveryLogFiltersAndPages(t *testing.T) {
 	})
 
 	t.Run("bad filters are named next to their fields", func(t *testing.T) {
-		status, page := b.get(base + "?since=2025-01-02T00:00&until=2025-01-01T00:00")
-		if status != http.StatusUnprocessableEntity || !strings.Contains(page, "must be after since") {
-			t.Errorf("until before since = %d; want 422 with the API's message\n%s", status, excerpt(page))
+		p := b.get(base + "?since=2025-01-02T00:00&until=2025-01-01T00:00")
+		if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, "must be after since") {
+			t.Errorf("until before since = %d; want 422 with the API's message\n%s", p.status, excerpt(p.body))
 		}
-		status, page = b.get(base + "?since=yesterday")
-		if status != http.StatusUnprocessableEntity || !strings.Contains(page, "must be a date and time in UTC") {
-			t.Errorf("since=yesterday = %d; want 422 naming the field", status)
+		p = b.get(base + "?since=yesterday")
+		if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, "must be a date and time in UTC") {
+			t.Errorf("since=yesterday = %d; want 422 naming the field", p.status)
 		}
-		status, page = b.get(base + "?status=lost")
-		if status != http.StatusUnprocessableEntity || !strings.Contains(page, `must be &#34;pending&#34;, &#34;succeeded&#34; or &#34;failed&#34;`) {
-			t.Errorf("status=lost = %d; want 422 with the API's message\n%s", status, excerpt(page))
+		p = b.get(base + "?status=lost")
+		if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, `must be &#34;pending&#34;, &#34;succeeded&#34; or &#34;failed&#34;`) {
+			t.Errorf("status=lost = %d; want 422 with the API's message\n%s", p.status, excerpt(p.body))
 		}
-		status, page = b.get(base + "?cursor=forged")
-		if status != http.StatusUnprocessableEntity || !strings.Contains(page, "Start from the newest") {
-			t.Errorf("a forged cursor = %d; want 422 and a way back to the newest", status)
+		p = b.get(base + "?cursor=forged")
+		if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, "Start from the newest") {
+			t.Errorf("a forged cursor = %d; want 422 and a way back to the newest", p.status)
 		}
 	})
 
 	t.Run("columns", func(t *testing.T) {
-		page := b.mustGet(base+"?status=failed", http.StatusOK)
+		page := b.mustGet(base + "?status=failed").body
 		for _, want := range []string{"Orders &amp; tickets", `<code>order.paid</code>`, `<span class="tag tag-bad">failed</span>`,
 			`<span class="tag tag-bad">500</span>`, `href="/ui/workspaces/` + ws + `/webhooks/` + whk + `"`} {
 			if !strings.Contains(page, want) {
@@ -192,10 +192,10 @@ func duplicate(ids []string) string {
 
 func TestDeliveryLogEmpty(t *testing.T) {
 	t.Parallel()
-	s := newDLSite(t)
+	s := newSite(t)
 	ws := s.workspace("Empty")
-	whk := s.webhook(ws, "", "http://127.0.0.1:9/never", "*")
-	page := s.operator().mustGet("/ui/workspaces/"+ws+"/webhooks/"+whk+"/deliveries", http.StatusOK)
+	whk := s.addWebhook(ws, "", "http://127.0.0.1:9/never", "*")
+	page := s.admin().mustGet("/ui/workspaces/" + ws + "/webhooks/" + whk + "/deliveries").body
 	for _, want := range []string{"No deliveries yet", "http://127.0.0.1:9/never"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the empty log does not show %q", want)
@@ -208,16 +208,16 @@ func TestDeliveryLogEmpty(t *testing.T) {
 
 func TestDeliveryLogNotFound(t *testing.T) {
 	t.Parallel()
-	s := newDLSite(t)
+	s := newSite(t)
 	ws := s.workspace("Acme")
-	b := s.operator()
+	b := s.admin()
 	for _, path := range []string{
 		"/ui/workspaces/" + ws + "/webhooks/whk_nope/deliveries",
 		"/ui/workspaces/ws_nope/webhooks/whk_nope/deliveries",
 		"/ui/workspaces/" + ws + "/events/evt_nope",
 	} {
-		if status, _ := b.get(path); status != http.StatusNotFound {
-			t.Errorf("GET %s = %d; want 404", path, status)
+		if p := b.get(path); p.status != http.StatusNotFound {
+			t.Errorf("GET %s = %d; want 404", path, p.status)
 		}
 	}
 }

@@ -11,14 +11,14 @@ import (
 
 func TestEventPages(t *testing.T) {
 	t.Parallel()
-	s := newDLSite(t)
-	rcv := newDLReceiver(t)
-	rcv.failType.Store("order.paid")
-	s.eventType("ticket.created")
-	s.eventType("order.paid")
+	s := newSite(t)
+	rcv := newReceiver(t)
+	rcv.failType("order.paid")
+	s.eventType("ticket.created", "The ticket.created event.", "")
+	s.eventType("order.paid", "The order.paid event.", "")
 	ws := s.workspace("Acme")
-	desk := s.webhook(ws, "Desk", rcv.url, "ticket.*")
-	all := s.webhook(ws, "Everything", rcv.url, "*")
+	desk := s.addWebhook(ws, "Desk", rcv.url, "ticket.*")
+	all := s.addWebhook(ws, "Everything", rcv.url, "*")
 
 	var tickets []string
 	for i := range 60 {
@@ -30,13 +30,13 @@ func TestEventPages(t *testing.T) {
 	s.settled(ws, desk, 60)
 	s.settled(ws, all, 120)
 	var key hookd.Event
-	s.api("POST", "/v1/workspaces/"+ws+"/events", map[string]any{
+	s.mustAPI(http.StatusAccepted, "POST", "/v1/workspaces/"+ws+"/events", map[string]any{
 		"type": "ticket.created", "channels": []string{"eu", "vip"}, "idempotency_key": "order-<42>",
 		"payload": map[string]any{"subject": "<script>alert(1)</script>", "nested": map[string]any{"a": []int{1, 2}}},
-	}, &key, http.StatusAccepted)
+	}, &key)
 	s.settled(ws, desk, 61)
 
-	b := s.operator()
+	b := s.admin()
 	base := "/ui/workspaces/" + ws + "/events"
 	row := regexp.MustCompile(`<td class="id-cell"><a class="mono" href="` + base + `/(evt_[^"]+)">`)
 
@@ -44,7 +44,7 @@ func TestEventPages(t *testing.T) {
 		var ids []string
 		path := base + "?type=ticket.created"
 		for range 10 {
-			page := b.mustGet(path, http.StatusOK)
+			page := b.mustGet(path).body
 			ids = append(ids, links(page, row)...)
 			if path = older(page); path == "" {
 				break
@@ -59,18 +59,18 @@ func TestEventPages(t *testing.T) {
 		if len(ids) > 0 && ids[0] != key.ID {
 			t.Errorf("first event %s; want the newest, %s", ids[0], key.ID)
 		}
-		page := b.mustGet(base, http.StatusOK)
+		page := b.mustGet(base).body
 		if !strings.Contains(page, `<span class="tag tag-ok">2 succeeded</span>`) || !strings.Contains(page, `<span class="tag tag-bad">1 failed</span>`) {
 			t.Errorf("the list does not count deliveries by status\n%s", excerpt(page))
 		}
-		status, page := b.get(base + "?type=not+a+type")
-		if status != http.StatusUnprocessableEntity || !strings.Contains(page, "must be an event type name") {
-			t.Errorf("type=not a type = %d; want 422 with the API's message", status)
+		p := b.get(base + "?type=not+a+type")
+		if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, "must be an event type name") {
+			t.Errorf("type=not a type = %d; want 422 with the API's message", p.status)
 		}
 	})
 
 	t.Run("event page", func(t *testing.T) {
-		page := b.mustGet(base+"/"+key.ID, http.StatusOK)
+		page := b.mustGet(base + "/" + key.ID).body
 		for _, want := range []string{
 			"<code>ticket.created</code>", "<code>eu</code>", "<code>vip</code>", "order-&lt;42&gt;",
 			"&lt;script&gt;alert(1)&lt;/script&gt;", `&#34;nested&#34;: {`,
@@ -90,7 +90,7 @@ func TestEventPages(t *testing.T) {
 			t.Fatalf("the event page links %d delivery pages; want 2", len(paths))
 		}
 		for _, p := range paths {
-			if d := b.mustGet(p, http.StatusOK); !strings.Contains(d, key.ID) {
+			if d := b.mustGet(p).body; !strings.Contains(d, key.ID) {
 				t.Errorf("delivery page %s does not name its event", p)
 			}
 		}
@@ -99,11 +99,11 @@ func TestEventPages(t *testing.T) {
 	t.Run("an event that went nowhere", func(t *testing.T) {
 		other := s.workspace("Quiet")
 		id := s.publish(other, map[string]any{"type": "ticket.created", "payload": true})[0]
-		page := b.mustGet("/ui/workspaces/"+other+"/events/"+id, http.StatusOK)
+		page := b.mustGet("/ui/workspaces/" + other + "/events/" + id).body
 		if !strings.Contains(page, "No webhook matched this event") {
 			t.Errorf("an event without deliveries does not say so\n%s", excerpt(page))
 		}
-		if page := b.mustGet("/ui/workspaces/"+s.workspace("Empty")+"/events", http.StatusOK); !strings.Contains(page, "No events yet") {
+		if page := b.mustGet("/ui/workspaces/" + s.workspace("Empty") + "/events").body; !strings.Contains(page, "No events yet") {
 			t.Error("an empty event list does not say so")
 		}
 	})

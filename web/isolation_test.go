@@ -1,12 +1,10 @@
-package web_test
+package web
 
 import (
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
-
-	"github.com/hookd/hookd/web"
 )
 
 // tenant is a workspace with one of everything.
@@ -22,10 +20,10 @@ func (s *site) newTenant(name, receiver string) tenant {
 			ID string `json:"id"`
 		} `json:"deliveries"`
 	}
-	s.apiCall("POST", "/v1/workspaces", map[string]any{"name": name}, &ws)
-	s.apiCall("POST", "/v1/workspaces/"+ws.ID+"/keys", map[string]any{"name": name}, &key)
-	s.apiCall("POST", "/v1/workspaces/"+ws.ID+"/webhooks", map[string]any{"name": name + "-hook", "url": receiver, "events": []string{"*"}}, &w)
-	s.apiCall("POST", "/v1/workspaces/"+ws.ID+"/events", map[string]any{"type": "ticket.created", "payload": map[string]any{"n": 1}}, &ev)
+	s.mustAPI(http.StatusCreated, "POST", "/v1/workspaces", map[string]any{"name": name}, &ws)
+	s.mustAPI(http.StatusCreated, "POST", "/v1/workspaces/"+ws.ID+"/keys", map[string]any{"name": name}, &key)
+	s.mustAPI(http.StatusCreated, "POST", "/v1/workspaces/"+ws.ID+"/webhooks", map[string]any{"name": name + "-hook", "url": receiver, "events": []string{"*"}}, &w)
+	s.mustAPI(http.StatusAccepted, "POST", "/v1/workspaces/"+ws.ID+"/events", map[string]any{"type": "ticket.created", "payload": map[string]any{"n": 1}}, &ev)
 	if len(ev.Deliveries) != 1 {
 		s.t.Fatalf("publish: %d deliveries", len(ev.Deliveries))
 	}
@@ -45,35 +43,32 @@ func (t tenant) fill(path string) string {
 // operator's.
 func TestIsolationEveryRoute(t *testing.T) {
 	s := newSite(t)
-	rcv := httptestReceiver(t)
-	s.apiCall("POST", "/v1/event-types", map[string]any{"name": "ticket.created", "description": "A ticket was opened.", "example": map[string]any{"id": 1}}, nil)
+	rcv := newReceiver(t).url
+	s.eventType("ticket.created", "A ticket was opened.", `{"id":1}`)
 	a := s.newTenant("tenant-a", rcv)
 	b := s.newTenant("tenant-b", rcv)
-	br := s.browser()
-	br.portal(a.ws, false)
+	br := s.portal(a.ws, false)
 
-	patterns, public := web.Routes()
 	checked := 0
-	for i, p := range patterns {
-		if public[i] {
+	for _, rt := range routeTable() {
+		if rt.access == public {
 			continue
 		}
-		method, path, _ := strings.Cut(p, " ")
+		method, path, _ := strings.Cut(rt.pattern, " ")
 		if !strings.Contains(path, "{ws}") && !adminOnlyOutsideWorkspace(path) {
 			continue // not about another workspace's things: /ui/, the catalogue
 		}
 		target := b.fill(path)
-		var resp *http.Response
-		var body string
+		var p reply
 		if method == http.MethodGet {
-			resp, body = br.get(target)
+			p = br.get(target)
 		} else {
-			resp, body = br.post(target, url.Values{"name": {"changed"}, "url": {rcv}, "since": {"2020-01-01T00:00"}})
+			p = br.post(target, url.Values{"name": {"changed"}, "url": {rcv}, "since": {"2020-01-01T00:00"}})
 		}
-		if resp.StatusCode != http.StatusNotFound {
-			t.Errorf("%s %s as workspace %s: %d, want 404\n%.300s", method, target, a.ws, resp.StatusCode, body)
+		if p.status != http.StatusNotFound {
+			t.Errorf("%s %s as workspace %s: %d, want 404\n%.300s", method, target, a.ws, p.status, p.body)
 		}
-		if strings.Contains(body, "tenant-b") {
+		if strings.Contains(p.body, "tenant-b") {
 			t.Errorf("%s %s: the page names workspace B's things", method, target)
 		}
 		checked++
@@ -82,12 +77,7 @@ func TestIsolationEveryRoute(t *testing.T) {
 		t.Fatalf("only %d routes checked", checked)
 	}
 	// B's webhook is still there, unchanged.
-	var w struct {
-		Name   string `json:"name"`
-		Status string `json:"status"`
-	}
-	s.apiCall("GET", "/v1/workspaces/"+b.ws+"/webhooks/"+b.whk, nil, &w)
-	if w.Name != "tenant-b-hook" || w.Status != "active" {
+	if w := s.webhook(b.ws, b.whk); w.Name != "tenant-b-hook" || w.Status != "active" {
 		t.Errorf("workspace B's webhook after the walk: %+v", w)
 	}
 	t.Logf("%d routes checked", checked)
@@ -104,15 +94,13 @@ func adminOnlyOutsideWorkspace(path string) bool {
 // with a 403 and changes nothing.
 func TestCSRFEveryPost(t *testing.T) {
 	s := newSite(t)
-	rcv := httptestReceiver(t)
-	s.apiCall("POST", "/v1/event-types", map[string]any{"name": "ticket.created", "description": "A ticket was opened.", "example": map[string]any{"id": 1}}, nil)
+	rcv := newReceiver(t).url
+	s.eventType("ticket.created", "A ticket was opened.", `{"id":1}`)
 	a := s.newTenant("tenant-a", rcv)
-	br := s.browser()
-	br.signInAdmin()
-	patterns, _ := web.Routes()
+	br := s.admin()
 	posts := 0
-	for _, p := range patterns {
-		method, path, _ := strings.Cut(p, " ")
+	for _, rt := range routeTable() {
+		method, path, _ := strings.Cut(rt.pattern, " ")
 		if method != http.MethodPost {
 			continue
 		}
@@ -122,9 +110,9 @@ func TestCSRFEveryPost(t *testing.T) {
 			if token != "" {
 				form.Set("csrf", token)
 			}
-			resp, body := br.postRaw(target, form)
-			if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "did not come from hookd") {
-				t.Errorf("POST %s with csrf %q: %d, want 403\n%.300s", target, token, resp.StatusCode, body)
+			p := br.postRaw(target, form)
+			if p.status != http.StatusForbidden || !strings.Contains(p.body, "did not come from hookd") {
+				t.Errorf("POST %s with csrf %q: %d, want 403\n%.300s", target, token, p.status, p.body)
 			}
 		}
 		posts++
@@ -132,15 +120,11 @@ func TestCSRFEveryPost(t *testing.T) {
 	if posts < 2 {
 		t.Fatalf("only %d POST routes", posts)
 	}
-	var w struct {
-		Name string `json:"name"`
-	}
-	s.apiCall("GET", "/v1/workspaces/"+a.ws+"/webhooks/"+a.whk, nil, &w)
-	if w.Name != "tenant-a-hook" {
+	if w := s.webhook(a.ws, a.whk); w.Name != "tenant-a-hook" {
 		t.Errorf("webhook renamed to %q by a POST without a token", w.Name)
 	}
 	// Still signed in: the refused posts did not sign the browser out.
-	if resp, _ := br.get("/ui/workspaces/" + a.ws + "/webhooks"); resp.StatusCode != http.StatusOK {
-		t.Errorf("webhook list after the refused posts: %d", resp.StatusCode)
+	if p := br.get("/ui/workspaces/" + a.ws + "/webhooks"); p.status != http.StatusOK {
+		t.Errorf("webhook list after the refused posts: %d", p.status)
 	}
 }

@@ -62,7 +62,7 @@ func TestChart(t *testing.T) {
 // TestOverviewTemplate renders the overview of a busy hour, without the
 // API, and checks what the page shows.
 func TestOverviewTemplate(t *testing.T) {
-	e := newOpEnv(t)
+	s := newSite(t)
 	now := time.Date(2026, 3, 4, 6, 0, 30, 0, time.UTC)
 	since := now.Add(-3 * time.Hour)
 	o := &hookd.Overview{Pending: 1234, Due: 56, Workspaces: 7, Webhooks: 89}
@@ -75,7 +75,7 @@ func TestOverviewTemplate(t *testing.T) {
 	}
 	rec := httptest.NewRecorder()
 	r := &request{Request: httptest.NewRequest("GET", "/ui/", nil), sess: &session{Admin: true}, now: now}
-	e.ui.render(rec, r, http.StatusOK, page{name: "overview", title: "Overview", nav: "overview", data: newOverviewView(o, now)})
+	s.ui.render(rec, r, http.StatusOK, page{name: "overview", title: "Overview", nav: "overview", data: newOverviewView(o, now)})
 	body := rec.Body.String()
 	if rec.Code != http.StatusOK {
 		t.Fatalf("status %d\n%s", rec.Code, body)
@@ -104,7 +104,7 @@ func TestOverviewTemplate(t *testing.T) {
 	}
 	var buf bytes.Buffer
 	rec = httptest.NewRecorder()
-	e.ui.render(rec, r, http.StatusOK, page{name: "overview", title: "Overview", nav: "overview", data: newOverviewView(idle, now)})
+	s.ui.render(rec, r, http.StatusOK, page{name: "overview", title: "Overview", nav: "overview", data: newOverviewView(idle, now)})
 	buf.Write(rec.Body.Bytes())
 	wantContains(t, "idle overview", buf.String(), "No attempts in the last hour.", "Every webhook is healthy")
 	if strings.Contains(buf.String(), `class="ov-ok"`) || strings.Contains(buf.String(), `class="ov-bad"`) {
@@ -117,6 +117,6 @@ func TestOverviewTemplate(t *testing.T) {
 		full.Troubled = append(full.Troubled, hookd.TroubledWebhook{Webhook: hookd.Webhook{ID: fmt.Sprintf("whk_%d", i), WorkspaceID: "ws_a", URL: "https://a.example", Status: "disabled"}})
 	}
 	rec = httptest.NewRecorder()
-	e.ui.render(rec, r, http.StatusOK, page{name: "overview", title: "Overview", nav: "overview", data: newOverviewView(full, now)})
+	s.ui.render(rec, r, http.StatusOK, page{name: "overview", title: "Overview", nav: "overview", data: newOverviewView(full, now)})
 	wantContains(t, "full overview", rec.Body.String(), ">100+<", "there may be more")
 }

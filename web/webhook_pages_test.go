@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -13,17 +12,18 @@ import (
 	"github.com/hookd/hookd/signature"
 )
 
-// whCatalogue adds the event types the webhook page tests pick from.
-func whCatalogue(s *whSite) {
+// addCatalogue adds the event types the webhook page tests pick from.
+func addCatalogue(s *site) {
 	s.eventType("invoice.paid", "An invoice was paid in full.", `{"id":"inv_1","amount":4200,"note":"<b>bold</b>"}`)
 	s.eventType("invoice.created", "A draft invoice was sent.", `{"id":"inv_1"}`)
 	s.eventType("ticket.created", "A support ticket was opened.", `{"id":"t_1"}`)
 }
 
-// whCreate adds a webhook through the add form and returns its id.
-func whCreate(t *testing.T, b *whBrowser, ws string, form url.Values) string {
+// addThroughForm adds a webhook through the add form and returns its id.
+func addThroughForm(t *testing.T, b *browser, ws string, form url.Values) string {
 	t.Helper()
-	p := b.submit("/ui/workspaces/"+ws+"/webhooks/new", "/ui/workspaces/"+ws+"/webhooks", form)
+	b.mustGet("/ui/workspaces/" + ws + "/webhooks/new")
+	p := b.post("/ui/workspaces/"+ws+"/webhooks", form)
 	if p.status != http.StatusSeeOther {
 		t.Fatalf("add webhook: status %d: %s", p.status, p.text())
 	}
@@ -35,20 +35,10 @@ func whCreate(t *testing.T, b *whBrowser, ws string, form url.Values) string {
 	return id
 }
 
-// whSecret returns the webhook's signing secret through the API.
-func whSecret(s *whSite, ws, id string) string {
-	s.t.Helper()
-	var out struct {
-		SigningSecret string `json:"signing_secret"`
-	}
-	s.mustCall(http.StatusOK, "GET", "/v1/workspaces/"+ws+"/webhooks/"+id+"/secret", nil, &out)
-	return out.SigningSecret
-}
-
 func TestWebhookAddThroughTheForm(t *testing.T) {
 	t.Parallel()
-	s := newWHSite(t)
-	whCatalogue(s)
+	s := newSite(t)
+	addCatalogue(s)
 	ws := s.workspace("Acme")
 	b := s.admin()
 
@@ -62,7 +52,7 @@ func TestWebhookAddThroughTheForm(t *testing.T) {
 		t.Error("an example's HTML is not escaped on the add form")
 	}
 
-	id := whCreate(t, b, ws, url.Values{
+	id := addThroughForm(t, b, ws, url.Values{
 		"url": {"https://hooks.example.com/billing"}, "name": {"Billing"}, "description": {"Paid\r\ninvoices"},
 		"events": {"invoice.paid", "invoice.created"}, "patterns": {"ticket.*"}, "channels": {"eu, us"},
 		"method": {"PUT"}, "headers": {"Authorization: Bearer abc\r\nX-Team: blue"}, "timeout_seconds": {"15"},
@@ -84,14 +74,14 @@ func TestWebhookAddThroughTheForm(t *testing.T) {
 	}
 
 	// The webhook's page shows the flash and the signing secret at once.
-	second := whCreate(t, b, ws, url.Values{"url": {"https://hooks.example.com/2"}, "events": {"invoice.paid"}, "tls_verify": {"on"}})
-	p := b.follow(b.post(form, "/ui/workspaces/"+ws+"/webhooks", url.Values{"url": {"https://hooks.example.com/4"}, "patterns": {"*"}}))
+	second := addThroughForm(t, b, ws, url.Values{"url": {"https://hooks.example.com/2"}, "events": {"invoice.paid"}, "tls_verify": {"on"}})
+	p := b.follow(b.post("/ui/workspaces/"+ws+"/webhooks", url.Values{"url": {"https://hooks.example.com/4"}, "patterns": {"*"}}))
 	if !p.has("Webhook added.") {
 		t.Errorf("no flash after adding: %s", p.text())
 	}
-	fourth := whBetween(t, p, `<span class="id">`, "</span>")
-	secret := whSecret(s, ws, fourth)
-	if !whShowsSecret(p, secret) {
+	fourth := between(t, p, `<span class="id">`, "</span>")
+	secret := s.secret(ws, fourth)
+	if !showsSecret(p, secret) {
 		t.Errorf("the page after adding does not show the signing secret %s with a copy button", secret)
 	}
 	if w := s.webhook(ws, second); w.Events[0] != "invoice.paid" || !w.TLSVerify || len(w.RetrySchedule) != 7 || w.Signature.Scheme != "standard" || w.RateLimit != nil {
@@ -99,7 +89,7 @@ func TestWebhookAddThroughTheForm(t *testing.T) {
 	}
 
 	// "none" makes a webhook without retries.
-	third := whCreate(t, b, ws, url.Values{"url": {"https://hooks.example.com/3"}, "patterns": {"*"}, "retry_schedule": {"none"}})
+	third := addThroughForm(t, b, ws, url.Values{"url": {"https://hooks.example.com/3"}, "patterns": {"*"}, "retry_schedule": {"none"}})
 	if w := s.webhook(ws, third); len(w.RetrySchedule) != 0 || w.RetrySchedule == nil {
 		t.Errorf("retry_schedule none: got %v; want []", w.RetrySchedule)
 	}
@@ -108,8 +98,8 @@ func TestWebhookAddThroughTheForm(t *testing.T) {
 	}
 }
 
-// whShowsSecret reports whether p shows secret with a copy button.
-func whShowsSecret(p whPage, secret string) bool {
+// showsSecret reports whether p shows secret with a copy button.
+func showsSecret(p reply, secret string) bool {
 	_, rest, ok := strings.Cut(p.body, `<code id="signing-secret-value">`)
 	if !ok {
 		return false
@@ -118,43 +108,16 @@ func whShowsSecret(p whPage, secret string) bool {
 	return htmlText(code) == secret && strings.Contains(p.body, `data-copy="signing-secret-value"`)
 }
 
-// whBetween returns the text of p's body between before and after, which
-// must be there.
-func whBetween(t *testing.T, p whPage, before, after string) string {
-	t.Helper()
-	_, rest, ok := strings.Cut(p.body, before)
-	if !ok {
-		t.Fatalf("no %q on the page", before)
-	}
-	v, _, ok := strings.Cut(rest, after)
-	if !ok {
-		t.Fatalf("no %q after %q on the page", after, before)
-	}
-	return v
-}
-
-// asJSONString writes v as JSON.
-func asJSONString(t *testing.T, v any) string {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
-// htmlText returns the text of an HTML fragment.
-func htmlText(s string) string { return whPage{body: s}.text() }
-
 func TestWebhookAddRefusedKeepsWhatWasTyped(t *testing.T) {
 	t.Parallel()
-	s := newWHSite(t)
-	whCatalogue(s)
+	s := newSite(t)
+	addCatalogue(s)
 	ws := s.workspace("Acme")
 	b := s.admin()
 	action := "/ui/workspaces/" + ws + "/webhooks"
 
-	p := b.submit(action+"/new", action, url.Values{
+	b.mustGet(action + "/new")
+	p := b.post(action, url.Values{
 		"url": {"ftp://hooks.example.com"}, "name": {"Kept name"}, "events": {"invoice.paid"}, "patterns": {"nothing.*"},
 		"channels": {"eu, bad channel!"}, "headers": {"Content-Type: text/plain\r\nX-Kept: yes"}, "timeout_seconds": {"500"},
 		"retry_schedule": {"5s, 5x"}, "scheme": {"split"}, "signature_header": {"X-Hookd-Event-Id"}, "rate_limit": {"7"},
@@ -171,7 +134,7 @@ func TestWebhookAddRefusedKeepsWhatWasTyped(t *testing.T) {
 		"retry_schedule-error":   `"5x" is not a duration`,
 		"signature-header-error": "is one of hookd's own headers (X-Hookd-Event-Id)",
 	} {
-		got := whBetween(t, p, `id="`+field+`" role="alert">`, "</p>")
+		got := between(t, p, `id="`+field+`" role="alert">`, "</p>")
 		if !strings.Contains(htmlText(got), want) {
 			t.Errorf("%s: got %q; want it to say %q", field, htmlText(got), want)
 		}
@@ -187,12 +150,13 @@ func TestWebhookAddRefusedKeepsWhatWasTyped(t *testing.T) {
 	}
 
 	// What the form cannot read is refused before the API.
-	p = b.submit(action+"/new", action, url.Values{"url": {"https://x.example"}, "patterns": {"*"}, "timeout_seconds": {"thirty"}, "headers": {"no colon"}})
+	b.mustGet(action + "/new")
+	p = b.post(action, url.Values{"url": {"https://x.example"}, "patterns": {"*"}, "timeout_seconds": {"thirty"}, "headers": {"no colon"}})
 	if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, "must be a whole number of seconds") || !strings.Contains(p.body, "line 1: write each header as Name: value") {
 		t.Errorf("unreadable fields: status %d: %s", p.status, p.text())
 	}
 	var l list[hookd.Webhook]
-	s.mustCall(http.StatusOK, "GET", "/v1/workspaces/"+ws+"/webhooks", nil, &l)
+	s.mustAPI(http.StatusOK, "GET", "/v1/workspaces/"+ws+"/webhooks", nil, &l)
 	if len(l.Data) != 0 {
 		t.Errorf("refused forms made %d webhooks", len(l.Data))
 	}
@@ -200,20 +164,20 @@ func TestWebhookAddRefusedKeepsWhatWasTyped(t *testing.T) {
 
 func TestWebhookEditSendsOnlyWhatChanged(t *testing.T) {
 	t.Parallel()
-	s := newWHSite(t)
-	whCatalogue(s)
+	s := newSite(t)
+	addCatalogue(s)
 	ws := s.workspace("Acme")
 	b := s.admin()
-	id := whCreate(t, b, ws, url.Values{"url": {"https://hooks.example.com/a"}, "name": {"Old name"},
+	id := addThroughForm(t, b, ws, url.Values{"url": {"https://hooks.example.com/a"}, "name": {"Old name"},
 		"events": {"invoice.paid", "ticket.created"}, "headers": {"X-Keep: 1"}, "rate_limit": {"3"}, "tls_verify": {"on"}})
 	before := s.webhook(ws, id)
 	// The catalogue loses a type the webhook names: the API would refuse
 	// its events now, but an edit that leaves them alone still works.
-	s.mustCall(http.StatusNoContent, "DELETE", "/v1/event-types/ticket.created", nil, nil)
+	s.mustAPI(http.StatusNoContent, "DELETE", "/v1/event-types/ticket.created", nil, nil)
 
 	base := "/ui/workspaces/" + ws + "/webhooks/" + id
 	edit := b.mustGet(base + "/edit")
-	values := whFormValues(t, edit, base+"/update")
+	values := formValues(t, edit, base+"/update")
 	if got := values.Get("patterns"); got != "ticket.created" {
 		t.Errorf("the type gone from the catalogue shows in patterns as %q; want ticket.created", got)
 	}
@@ -224,7 +188,7 @@ func TestWebhookEditSendsOnlyWhatChanged(t *testing.T) {
 		}
 	}
 	values.Set("name", "New name")
-	p := b.post(edit, base+"/update", values)
+	p := b.post(base+"/update", values)
 	if p.status != http.StatusSeeOther {
 		t.Fatalf("save: status %d: %s", p.status, p.text())
 	}
@@ -242,7 +206,7 @@ func TestWebhookEditSendsOnlyWhatChanged(t *testing.T) {
 	}
 
 	// Unchanged: nothing is sent.
-	p = b.post(edit, base+"/update", whFormValues(t, b.mustGet(base+"/edit"), base+"/update"))
+	p = b.post(base+"/update", formValues(t, b.mustGet(base+"/edit"), base+"/update"))
 	if p.status != http.StatusSeeOther || !b.follow(p).has("Nothing changed.") {
 		t.Errorf("an unchanged form: status %d", p.status)
 	}
@@ -251,10 +215,10 @@ func TestWebhookEditSendsOnlyWhatChanged(t *testing.T) {
 	}
 
 	// Touching the events sends them, and the API checks them again.
-	values = whFormValues(t, b.mustGet(base+"/edit"), base+"/update")
+	values = formValues(t, b.mustGet(base+"/edit"), base+"/update")
 	values.Add("events", "invoice.created")
-	p = b.post(edit, base+"/update", values)
-	if p.status != http.StatusUnprocessableEntity || !strings.Contains(htmlText(whBetween(t, p, `id="events-error" role="alert">`, "</p>")), `unknown event type "ticket.created"`) {
+	p = b.post(base+"/update", values)
+	if p.status != http.StatusUnprocessableEntity || !strings.Contains(htmlText(between(t, p, `id="events-error" role="alert">`, "</p>")), `unknown event type "ticket.created"`) {
 		t.Errorf("events with a lost type: status %d: %s", p.status, p.text())
 	}
 	if !strings.Contains(p.body, `value="invoice.created" checked`) || !strings.Contains(p.body, `value="New name"`) {
@@ -262,7 +226,7 @@ func TestWebhookEditSendsOnlyWhatChanged(t *testing.T) {
 	}
 
 	// Several fields at once, blanks back to defaults, a header removed.
-	values = whFormValues(t, b.mustGet(base+"/edit"), base+"/update")
+	values = formValues(t, b.mustGet(base+"/edit"), base+"/update")
 	values.Set("patterns", "")
 	values.Set("headers", "X-New: 2")
 	values.Set("rate_limit", "")
@@ -271,7 +235,7 @@ func TestWebhookEditSendsOnlyWhatChanged(t *testing.T) {
 	values.Del("tls_verify")
 	values.Set("scheme", "github")
 	values.Set("signature_header", "X-Hub-Signature-256")
-	if p := b.post(edit, base+"/update", values); p.status != http.StatusSeeOther {
+	if p := b.post(base+"/update", values); p.status != http.StatusSeeOther {
 		t.Fatalf("save: status %d: %s", p.status, p.text())
 	}
 	w := s.webhook(ws, id)
@@ -285,23 +249,23 @@ func sameStrings(a, b []string) bool { return strings.Join(a, ",") == strings.Jo
 
 func TestWebhookDisableAndEnable(t *testing.T) {
 	t.Parallel()
-	s := newWHSite(t)
+	s := newSite(t)
 	ws := s.workspace("Acme")
 	b := s.admin()
-	id := whCreate(t, b, ws, url.Values{"url": {"https://hooks.example.com/a"}, "patterns": {"*"}})
+	id := addThroughForm(t, b, ws, url.Values{"url": {"https://hooks.example.com/a"}, "patterns": {"*"}})
 	base := "/ui/workspaces/" + ws + "/webhooks/" + id
 
 	show := b.mustGet(base)
-	whFormValues(t, show, base+"/disable") // the button is there
-	p := b.follow(b.post(show, base+"/disable", nil))
+	formValues(t, show, base+"/disable") // the button is there
+	p := b.follow(b.post(base+"/disable", nil))
 	if w := s.webhook(ws, id); w.Status != "disabled" || w.DisabledReason == "" {
 		t.Errorf("after Disable: status %q, reason %q", w.Status, w.DisabledReason)
 	}
 	if !p.has("Webhook disabled") || !p.has("This webhook is disabled") || !p.has("Reason: disabled through the API.") {
 		t.Errorf("the page after Disable: %s", p.text())
 	}
-	whFormValues(t, p, base+"/enable")
-	p = b.follow(b.post(p, base+"/enable", nil))
+	formValues(t, p, base+"/enable")
+	p = b.follow(b.post(base+"/enable", nil))
 	if w := s.webhook(ws, id); w.Status != "active" || w.DisabledReason != "" {
 		t.Errorf("after Enable: status %q, reason %q", w.Status, w.DisabledReason)
 	}
@@ -312,14 +276,15 @@ func TestWebhookDisableAndEnable(t *testing.T) {
 
 func TestWebhookRotateSecret(t *testing.T) {
 	t.Parallel()
-	s := newWHSite(t)
-	whCatalogue(s)
+	s := newSite(t)
+	addCatalogue(s)
 	ws := s.workspace("Acme")
-	rc := newWHReceiver(t, http.StatusOK, "text/plain", "ok")
+	rc := newReceiver(t)
+	rc.answer(http.StatusOK, "text/plain", "ok")
 	b := s.admin()
-	id := whCreate(t, b, ws, url.Values{"url": {rc.URL}, "events": {"invoice.paid"}, "tls_verify": {"on"}})
+	id := addThroughForm(t, b, ws, url.Values{"url": {rc.url}, "events": {"invoice.paid"}, "tls_verify": {"on"}})
 	base := "/ui/workspaces/" + ws + "/webhooks/" + id
-	old := whSecret(s, ws, id)
+	old := s.secret(ws, id)
 
 	hidden := b.mustGet(base)
 	if hidden.has(old) {
@@ -328,34 +293,34 @@ func TestWebhookRotateSecret(t *testing.T) {
 	if !strings.Contains(hidden.body, `href="`+base+`?reveal=1#signing-secret"`) {
 		t.Error("no Reveal link")
 	}
-	if p := b.mustGet(base + "?reveal=1"); !whShowsSecret(p, old) {
+	if p := b.mustGet(base + "?reveal=1"); !showsSecret(p, old) {
 		t.Error("Reveal does not show the signing secret")
 	}
 
 	// A grace period the API refuses comes back next to the choice.
-	p := b.post(hidden, base+"/rotate-secret", url.Values{"grace_period": {"200h"}})
-	if p.status != http.StatusUnprocessableEntity || !strings.Contains(htmlText(whBetween(t, p, `id="grace_period-error" role="alert">`, "</p>")), "must be a duration") {
+	p := b.post(base+"/rotate-secret", url.Values{"grace_period": {"200h"}})
+	if p.status != http.StatusUnprocessableEntity || !strings.Contains(htmlText(between(t, p, `id="grace_period-error" role="alert">`, "</p>")), "must be a duration") {
 		t.Errorf("grace 200h: status %d: %s", p.status, p.text())
 	}
-	if whSecret(s, ws, id) != old {
+	if s.secret(ws, id) != old {
 		t.Fatal("a refused rotation changed the secret")
 	}
 
-	p = b.post(hidden, base+"/rotate-secret", url.Values{"grace_period": {"1h"}})
+	p = b.post(base+"/rotate-secret", url.Values{"grace_period": {"1h"}})
 	if p.status != http.StatusSeeOther || !strings.HasSuffix(p.location, "?reveal=1#signing-secret") {
 		t.Fatalf("rotate: status %d to %q", p.status, p.location)
 	}
 	p = b.follow(p)
-	fresh := whSecret(s, ws, id)
+	fresh := s.secret(ws, id)
 	if fresh == old {
 		t.Fatal("the secret did not change")
 	}
-	if !whShowsSecret(p, fresh) || !p.has("keeps signing for 1 hour") {
+	if !showsSecret(p, fresh) || !p.has("keeps signing for 1 hour") {
 		t.Errorf("the page after rotating does not show the new secret: %s", p.text())
 	}
 
 	// During the grace period each request is signed with both secrets.
-	s.mustCall(http.StatusOK, "POST", "/v1/workspaces/"+ws+"/webhooks/"+id+"/test", map[string]any{"event_type": "invoice.paid"}, nil)
+	s.mustAPI(http.StatusOK, "POST", "/v1/workspaces/"+ws+"/webhooks/"+id+"/test", map[string]any{"event_type": "invoice.paid"}, nil)
 	got := rc.requests()
 	if len(got) != 1 {
 		t.Fatalf("the receiver got %d requests; want 1", len(got))
@@ -369,10 +334,10 @@ func TestWebhookRotateSecret(t *testing.T) {
 
 func TestWebhookDeleteAfterConfirming(t *testing.T) {
 	t.Parallel()
-	s := newWHSite(t)
+	s := newSite(t)
 	ws := s.workspace("Acme")
 	b := s.admin()
-	id := whCreate(t, b, ws, url.Values{"url": {"https://hooks.example.com/a"}, "name": {"Doomed"}, "patterns": {"*"}})
+	id := addThroughForm(t, b, ws, url.Values{"url": {"https://hooks.example.com/a"}, "name": {"Doomed"}, "patterns": {"*"}})
 	base := "/ui/workspaces/" + ws + "/webhooks/" + id
 
 	if p := b.mustGet(base); !strings.Contains(p.body, `href="`+base+`/delete"`) {
@@ -382,17 +347,17 @@ func TestWebhookDeleteAfterConfirming(t *testing.T) {
 	if !confirm.has("Delete this webhook?") || !confirm.has("Doomed") || !confirm.has("cannot be undone") {
 		t.Errorf("the confirmation: %s", confirm.text())
 	}
-	if s.call("GET", "/v1/workspaces/"+ws+"/webhooks/"+id, nil, nil) != http.StatusOK {
+	if status, _ := s.api("GET", "/v1/workspaces/"+ws+"/webhooks/"+id, nil, nil); status != http.StatusOK {
 		t.Fatal("opening the confirmation deleted the webhook")
 	}
-	p := b.post(confirm, base+"/delete", nil)
+	p := b.post(base+"/delete", nil)
 	if p.status != http.StatusSeeOther || p.location != "/ui/workspaces/"+ws+"/webhooks" {
 		t.Fatalf("delete: status %d to %q", p.status, p.location)
 	}
 	if list := b.follow(p); !list.has("Webhook "+id+" deleted.") || list.has("Doomed") {
 		t.Errorf("the list after deleting: %s", list.text())
 	}
-	if got := s.call("GET", "/v1/workspaces/"+ws+"/webhooks/"+id, nil, nil); got != http.StatusNotFound {
+	if got, _ := s.api("GET", "/v1/workspaces/"+ws+"/webhooks/"+id, nil, nil); got != http.StatusNotFound {
 		t.Errorf("the deleted webhook answers %d; want 404", got)
 	}
 	if p := b.get(base); p.status != http.StatusNotFound {
@@ -402,28 +367,29 @@ func TestWebhookDeleteAfterConfirming(t *testing.T) {
 
 func TestWebhookTestPage(t *testing.T) {
 	t.Parallel()
-	s := newWHSite(t)
-	whCatalogue(s)
+	s := newSite(t)
+	addCatalogue(s)
 	ws := s.workspace("Acme")
-	rc := newWHReceiver(t, http.StatusCreated, "text/html", `<script>alert("receiver")</script>`)
-	rc.header.Set("X-Receiver", "<i>yes</i>")
+	rc := newReceiver(t)
+	rc.answer(http.StatusCreated, "text/html", `<script>alert("receiver")</script>`)
+	rc.setHeader("X-Receiver", "<i>yes</i>")
 	b := s.admin()
-	id := whCreate(t, b, ws, url.Values{"url": {rc.URL}, "events": {"ticket.created", "invoice.created"}, "tls_verify": {"on"}})
+	id := addThroughForm(t, b, ws, url.Values{"url": {rc.url}, "events": {"ticket.created", "invoice.created"}, "tls_verify": {"on"}})
 	base := "/ui/workspaces/" + ws + "/webhooks/" + id
 
 	p := b.mustGet(base + "/test")
-	matching := whBetween(t, p, `<optgroup label="Types this webhook receives">`, "</optgroup>")
+	matching := between(t, p, `<optgroup label="Types this webhook receives">`, "</optgroup>")
 	if !strings.Contains(matching, "invoice.created") || !strings.Contains(matching, "ticket.created") || strings.Contains(matching, "invoice.paid") {
 		t.Errorf("the webhook's types first: %s", matching)
 	}
 	if !strings.Contains(p.body, `data-autosubmit`) || !strings.Contains(p.body, `<option value="invoice.created" selected>`) {
 		t.Error("no event type select that reloads, with the first matching type chosen")
 	}
-	if got := whFormValues(t, p, base+"/test#result").Get("payload"); got != "{\n  \"id\": \"inv_1\"\n}" {
+	if got := formValues(t, p, base+"/test#result").Get("payload"); got != "{\n  \"id\": \"inv_1\"\n}" {
 		t.Errorf("payload %q; want invoice.created's example", got)
 	}
 	p = b.mustGet(base + "/test?event_type=invoice.paid")
-	if got := whFormValues(t, p, base+"/test#result").Get("payload"); !strings.Contains(got, `"note": "<b>bold</b>"`) {
+	if got := formValues(t, p, base+"/test#result").Get("payload"); !strings.Contains(got, `"note": "<b>bold</b>"`) {
 		t.Errorf("?event_type=invoice.paid: payload %q", got)
 	}
 	if strings.Contains(p.body, "<b>bold</b>") {
@@ -431,7 +397,7 @@ func TestWebhookTestPage(t *testing.T) {
 	}
 
 	sent := url.Values{"event_type": {"invoice.paid"}, "payload": {"{\r\n  \"id\": \"custom\"\r\n}"}}
-	p = b.post(p, base+"/test", sent)
+	p = b.post(base+"/test", sent)
 	if p.status != http.StatusOK {
 		t.Fatalf("send: status %d: %s", p.status, p.text())
 	}
@@ -454,34 +420,34 @@ func TestWebhookTestPage(t *testing.T) {
 	}
 
 	// A receiver that does not answer: the error shows.
-	rc.Close()
-	p = b.post(p, base+"/test", url.Values{"event_type": {"invoice.paid"}})
+	rc.close()
+	p = b.post(base+"/test", url.Values{"event_type": {"invoice.paid"}})
 	if p.status != http.StatusOK || !p.has("No answer") || !strings.Contains(p.body, `class="error"`) {
 		t.Errorf("a closed receiver: status %d: %s", p.status, p.text())
 	}
 
 	// Not JSON: 422 next to the textarea.
-	p = b.post(p, base+"/test", url.Values{"event_type": {"invoice.paid"}, "payload": {"{\"id\": nope}"}})
-	if p.status != http.StatusUnprocessableEntity || !strings.Contains(htmlText(whBetween(t, p, `id="payload-error" role="alert">`, "</p>")), "is not valid JSON: invalid character 'o'") {
+	p = b.post(base+"/test", url.Values{"event_type": {"invoice.paid"}, "payload": {"{\"id\": nope}"}})
+	if p.status != http.StatusUnprocessableEntity || !strings.Contains(htmlText(between(t, p, `id="payload-error" role="alert">`, "</p>")), "is not valid JSON: invalid character 'o'") {
 		t.Errorf("invalid JSON: status %d: %s", p.status, p.text())
 	}
 	if !strings.Contains(p.body, "{&#34;id&#34;: nope}") {
 		t.Error("the invalid payload is not kept")
 	}
 	// A type the API does not know: 422 next to the choice.
-	p = b.post(p, base+"/test", url.Values{"event_type": {"no.such"}, "payload": {"{}"}})
-	if p.status != http.StatusUnprocessableEntity || !strings.Contains(htmlText(whBetween(t, p, `id="event_type-error" role="alert">`, "</p>")), `unknown event type "no.such"`) {
+	p = b.post(base+"/test", url.Values{"event_type": {"no.such"}, "payload": {"{}"}})
+	if p.status != http.StatusUnprocessableEntity || !strings.Contains(htmlText(between(t, p, `id="event_type-error" role="alert">`, "</p>")), `unknown event type "no.such"`) {
 		t.Errorf("unknown type: status %d: %s", p.status, p.text())
 	}
 }
 
 func TestWebhookPagesEscapeNames(t *testing.T) {
 	t.Parallel()
-	s := newWHSite(t)
+	s := newSite(t)
 	ws := s.workspace("Acme")
 	b := s.admin()
 	const evil = `<script>alert(1)</script>`
-	id := whCreate(t, b, ws, url.Values{"url": {"https://hooks.example.com/a?x=\"><script>alert(2)</script>"}, "name": {evil}, "description": {evil}, "patterns": {"*"}})
+	id := addThroughForm(t, b, ws, url.Values{"url": {"https://hooks.example.com/a?x=\"><script>alert(2)</script>"}, "name": {evil}, "description": {evil}, "patterns": {"*"}})
 	base := "/ui/workspaces/" + ws + "/webhooks/" + id
 	for _, path := range []string{base, base + "/edit", base + "/delete", base + "/test", "/ui/workspaces/" + ws + "/webhooks"} {
 		p := b.mustGet(path)
@@ -496,18 +462,19 @@ func TestWebhookPagesEscapeNames(t *testing.T) {
 
 func TestWebhookPagesReadOnly(t *testing.T) {
 	t.Parallel()
-	s := newWHSite(t)
-	whCatalogue(s)
+	s := newSite(t)
+	addCatalogue(s)
 	ws := s.workspace("Acme")
-	rc := newWHReceiver(t, http.StatusOK, "text/plain", "ok")
-	id := whCreate(t, s.admin(), ws, url.Values{"url": {rc.URL}, "name": {"Watched"}, "events": {"invoice.paid"}, "tls_verify": {"on"}})
+	rc := newReceiver(t)
+	rc.answer(http.StatusOK, "text/plain", "ok")
+	id := addThroughForm(t, s.admin(), ws, url.Values{"url": {rc.url}, "name": {"Watched"}, "events": {"invoice.paid"}, "tls_verify": {"on"}})
 	before := s.webhook(ws, id)
-	secret := whSecret(s, ws, id)
+	secret := s.secret(ws, id)
 	b := s.portal(ws, true)
 	base := "/ui/workspaces/" + ws + "/webhooks/" + id
 
 	show := b.mustGet(base + "?reveal=1")
-	if !show.has("Watched") || !whShowsSecret(show, secret) {
+	if !show.has("Watched") || !showsSecret(show, secret) {
 		t.Errorf("a read-only session does not see the webhook and its secret: %s", show.text())
 	}
 	for _, control := range []string{base + "/edit", base + "/disable", base + "/enable", base + "/rotate-secret", base + "/delete"} {
@@ -522,7 +489,7 @@ func TestWebhookPagesReadOnly(t *testing.T) {
 		}
 	}
 
-	edit := whFormValues(t, b.mustGet(base+"/edit"), base+"/update")
+	edit := formValues(t, b.mustGet(base+"/edit"), base+"/update")
 	edit.Set("name", "Changed")
 	for path, form := range map[string]url.Values{
 		"/ui/workspaces/" + ws + "/webhooks": {"url": {"https://hooks.example.com/new"}, "patterns": {"*"}},
@@ -533,17 +500,17 @@ func TestWebhookPagesReadOnly(t *testing.T) {
 		base + "/delete":                     nil,
 		base + "/test":                       {"event_type": {"invoice.paid"}, "payload": {"{}"}},
 	} {
-		p := b.post(show, path, form)
+		p := b.post(path, form)
 		if p.status != http.StatusForbidden || !p.has("read-only") {
 			t.Errorf("POST %s: status %d; want 403 from the API: %s", path, p.status, p.text())
 		}
 	}
 	after := s.webhook(ws, id)
-	if asJSONString(t, after) != asJSONString(t, before) || whSecret(s, ws, id) != secret || len(rc.requests()) != 0 {
+	if asJSONString(t, after) != asJSONString(t, before) || s.secret(ws, id) != secret || len(rc.requests()) != 0 {
 		t.Errorf("a read-only session changed something:\n%s\nwas\n%s", asJSONString(t, after), asJSONString(t, before))
 	}
 	var l list[hookd.Webhook]
-	s.mustCall(http.StatusOK, "GET", "/v1/workspaces/"+ws+"/webhooks", nil, &l)
+	s.mustAPI(http.StatusOK, "GET", "/v1/workspaces/"+ws+"/webhooks", nil, &l)
 	if len(l.Data) != 1 {
 		t.Errorf("%d webhooks; want 1", len(l.Data))
 	}
@@ -551,12 +518,12 @@ func TestWebhookPagesReadOnly(t *testing.T) {
 
 func TestWebhookPagesOfAnotherWorkspace(t *testing.T) {
 	t.Parallel()
-	s := newWHSite(t)
-	whCatalogue(s)
+	s := newSite(t)
+	addCatalogue(s)
 	wsA, wsB := s.workspace("A"), s.workspace("B")
-	id := whCreate(t, s.admin(), wsB, url.Values{"url": {"https://hooks.example.com/b"}, "patterns": {"*"}})
+	id := addThroughForm(t, s.admin(), wsB, url.Values{"url": {"https://hooks.example.com/b"}, "patterns": {"*"}})
 	b := s.portal(wsA, false)
-	from := b.mustGet("/ui/workspaces/" + wsA + "/webhooks")
+	b.mustGet("/ui/workspaces/" + wsA + "/webhooks")
 	for _, ws := range []string{wsB, wsA} { // B's id, in B's pages and under A's
 		base := "/ui/workspaces/" + ws + "/webhooks/" + id
 		for _, path := range []string{base, base + "?reveal=1", base + "/edit", base + "/delete", base + "/test"} {
@@ -565,7 +532,7 @@ func TestWebhookPagesOfAnotherWorkspace(t *testing.T) {
 			}
 		}
 		for _, path := range []string{base + "/update", base + "/rotate-secret", base + "/disable", base + "/enable", base + "/delete", base + "/test"} {
-			if p := b.post(from, path, url.Values{"name": {"x"}, "payload": {"{}"}}); p.status != http.StatusNotFound {
+			if p := b.post(path, url.Values{"name": {"x"}, "payload": {"{}"}}); p.status != http.StatusNotFound {
 				t.Errorf("POST %s: status %d; want 404", path, p.status)
 			}
 		}
@@ -573,7 +540,7 @@ func TestWebhookPagesOfAnotherWorkspace(t *testing.T) {
 	if p := b.get("/ui/workspaces/" + wsB + "/webhooks/new"); p.status != http.StatusNotFound {
 		t.Errorf("B's add form: status %d; want 404", p.status)
 	}
-	if p := b.post(from, "/ui/workspaces/"+wsB+"/webhooks", url.Values{"url": {"https://x.example"}, "patterns": {"*"}}); p.status != http.StatusNotFound {
+	if p := b.post("/ui/workspaces/"+wsB+"/webhooks", url.Values{"url": {"https://x.example"}, "patterns": {"*"}}); p.status != http.StatusNotFound {
 		t.Errorf("adding to B: status %d; want 404", p.status)
 	}
 	if w := s.webhook(wsB, id); w.Status != "active" || w.Name != "" {
@@ -597,7 +564,7 @@ func TestUnescapeHTMLChars(t *testing.T) {
 
 func TestWebhookFormShowsTheWholeCatalogue(t *testing.T) {
 	t.Parallel()
-	s := newWHSite(t)
+	s := newSite(t)
 	const n = hookd.MaxPageLimit + 3 // more than one page of the API
 	for i := range n {
 		s.eventType(fmt.Sprintf("type.n%03d", i), "", `{}`)
