@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image"
 	"image/png"
 	"math"
 	"os"
@@ -398,7 +399,10 @@ func (tb *tab) fill(sel, value string) {
 	tb.t.Helper()
 	tb.do(fmt.Sprintf("fill %s with %q", sel, value),
 		chromedp.WaitVisible(chromedp.CSS(sel)),
-		chromedp.Clear(chromedp.CSS(sel)),
+		// Not Clear, which fails on an empty <textarea> (it has no text
+		// node to remove), nor SetValue "" (chromedp reads its "" result
+		// back as a failure).
+		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.querySelector(%s).value = ""`, jsString(sel))),
 		chromedp.SendKeys(chromedp.CSS(sel), value))
 }
 
@@ -408,9 +412,7 @@ func (tb *tab) choose(sel, value string) {
 	tb.t.Helper()
 	tb.do(fmt.Sprintf("choose %q in %s", value, sel),
 		chromedp.WaitVisible(chromedp.CSS(sel)),
-		chromedp.SetValue(chromedp.CSS(sel), value),
-		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(
-			`document.querySelector(%s).dispatchEvent(new Event("change", {bubbles: true}))`, jsString(sel))))
+		chromedp.SetValue(chromedp.CSS(sel), value)) // which fires input and change
 }
 
 // click clicks the element sel with the mouse, once it is visible, and
@@ -539,13 +541,28 @@ func (tb *tab) screenshot(name string) string {
 		}
 	}
 	tb.wantFits()
-	shot := tabRun(tb, fmt.Sprintf("take a screenshot at %d px", tb.width), fullPage(tb.width))
-	cfg, err := png.DecodeConfig(bytes.NewReader(shot))
-	switch {
-	case err != nil:
-		tb.t.Fatalf("screenshot %s: not a PNG: %v", name, err)
-	case cfg.Width != tb.width || cfg.Height < 1:
-		tb.t.Fatalf("screenshot %s: %dx%d px; want %d px wide", name, cfg.Width, cfg.Height, tb.width)
+	var shot []byte
+	for try := 1; ; try++ {
+		shot = tabRun(tb, fmt.Sprintf("take a screenshot at %d px", tb.width), fullPage(tb.width))
+		img, err := png.Decode(bytes.NewReader(shot))
+		if err != nil {
+			tb.t.Fatalf("screenshot %s: not a PNG: %v", name, err)
+		}
+		if b := img.Bounds(); b.Dx() != tb.width || b.Dy() < 1 {
+			tb.t.Fatalf("screenshot %s: %dx%d px; want %d px wide", name, b.Dx(), b.Dy(), tb.width)
+		}
+		// Chromium now and then leaves part of a tall capture unpainted:
+		// a band of pure white across the whole width, which no page of
+		// hookd's has. Take it again.
+		at, rows := blankBand(img)
+		if rows < blankRows {
+			break
+		}
+		if try == 3 {
+			tb.t.Errorf("screenshot %s at %d px: %d blank rows from y=%d, in each of %d tries", name, tb.width, rows, at, try)
+			break
+		}
+		tb.t.Logf("screenshot %s at %d px: %d blank rows from y=%d; taking it again", name, tb.width, rows, at)
 	}
 	path := filepath.Join(tb.shots, fmt.Sprintf("%s-%d.png", name, tb.width))
 	if err := os.WriteFile(path, shot, 0o644); err != nil {
@@ -579,6 +596,33 @@ func (tb *tab) wantFits() {
 		}
 		tb.t.Errorf("page %s is %d px wide at a %d px viewport: it scrolls sideways%s", tb.where(), w, tb.width, hint)
 	}
+}
+
+// blankRows is the height of a band of white rows that makes a screenshot
+// suspect (the top bar and the phone's navigation strip are far less).
+const blankRows = 120
+
+// blankBand returns where the longest run of rows that are white across
+// the whole image starts, and how many rows it has.
+func blankBand(img image.Image) (at, rows int) {
+	b := img.Bounds()
+	run := 0
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		white := true
+		for x := b.Min.X; x < b.Max.X && white; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			white = r == 0xffff && g == 0xffff && bl == 0xffff
+		}
+		if !white {
+			run = 0
+			continue
+		}
+		run++
+		if run > rows {
+			at, rows = y-run+1, run
+		}
+	}
+	return at, rows
 }
 
 // fullPage captures the whole page, width CSS px wide and as high as its

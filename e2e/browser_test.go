@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"image"
+	"image/color"
+	"image/draw"
 	"image/png"
 	"net/http"
 	"net/http/httptest"
@@ -192,5 +195,18 @@ func TestBrowserHarness(t *testing.T) {
 		if got := c.tab.text("#p"); got != c.want {
 			t.Errorf("%s: whoami %q; want %q", c.name, got, c.want)
 		}
+	}
+}
+
+// TestBlankBand checks the finder of unpainted bands in screenshots.
+func TestBlankBand(t *testing.T) {
+	img := image.NewRGBA(image.Rect(0, 0, 10, 400))
+	draw.Draw(img, img.Bounds(), image.NewUniform(color.RGBA{0xf5, 0xf6, 0xf8, 0xff}), image.Point{}, draw.Src)
+	white := image.NewUniform(color.White)
+	draw.Draw(img, image.Rect(0, 10, 10, 30), white, image.Point{}, draw.Src)   // 20 rows
+	draw.Draw(img, image.Rect(0, 100, 10, 250), white, image.Point{}, draw.Src) // 150 rows
+	draw.Draw(img, image.Rect(0, 300, 9, 399), white, image.Point{}, draw.Src)  // not the whole width
+	if at, rows := blankBand(img); at != 100 || rows != 150 {
+		t.Errorf("blankBand = %d rows from y=%d; want 150 from y=100", rows, at)
 	}
 }
