@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -85,7 +86,9 @@ func TestEventPages(t *testing.T) {
 			t.Error("the payload is in the page raw")
 		}
 		dl := regexp.MustCompile(`href="(/ui/workspaces/` + ws + `/webhooks/whk_[^/"]+/deliveries/dlv_[^"]+)"`)
-		paths := links(page, dl)
+		// Each delivery is linked twice: in its column, and under its
+		// webhook's name where phones hide that column.
+		paths := slices.Compact(slices.Sorted(slices.Values(links(page, dl))))
 		if len(paths) != 2 {
 			t.Fatalf("the event page links %d delivery pages; want 2", len(paths))
 		}
