@@ -127,8 +127,10 @@ type Store interface {
 
 	// Purge deletes finished deliveries, their attempts and their events
 	// created before r.Before, idempotency keys older than
-	// r.IdempotencyBefore, and portal links that expired before
-	// r.IdempotencyBefore. It returns how many deliveries it deleted.
+	// r.IdempotencyBefore, portal links that expired before
+	// r.IdempotencyBefore, and the attempt counts (of Overview) of the
+	// minutes before r.IdempotencyBefore. It returns how many deliveries
+	// it deleted.
 	Purge(ctx context.Context, r PurgeRequest) (int, error)
 }
 

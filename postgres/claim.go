@@ -408,7 +408,8 @@ type streak struct {
 // a first batch of them in this transaction, the rest in the background,
 // batch by batch (backlog.go).
 // Records of deliveries deleted meanwhile are skipped. A record's WebhookID
-// must be its delivery's webhook; when empty it is looked up.
+// must be its delivery's webhook; when empty it is looked up. The attempts
+// written are counted by the minute they started in, for Overview.
 func (s *Store) RecordAttempts(ctx context.Context, recs []hookd.AttemptRecord) error {
 	if len(recs) == 0 {
 		return nil
@@ -513,6 +514,7 @@ func (s *Store) RecordAttempts(ctx context.Context, recs []hookd.AttemptRecord) 
 				b.Queue(sqlDisableWebhook, rec.DisableReason, roundTime(rec.Now), webhookOf[i])
 			}
 		}
+		queueAttemptCounts(&b, recs, applied)
 		if b.Len() > 0 {
 			if err := tx.SendBatch(ctx, &b).Close(); err != nil {
 				return err

@@ -25,6 +25,9 @@ const sqlPurgeLock = `SELECT pg_try_advisory_xact_lock(1751936100, hashtext('hoo
 // deliveries it deleted.
 func (s *Store) Purge(ctx context.Context, r hookd.PurgeRequest) (int, error) {
 	before := roundTime(r.Before)
+	if err := s.purgeAttemptMinutes(ctx, r.IdempotencyBefore); err != nil {
+		return 0, err
+	}
 	var (
 		total     int
 		curAt     = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC) // before any event

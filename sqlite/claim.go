@@ -542,7 +542,8 @@ type streak struct {
 // skipped. A record's WebhookID
 // must be its delivery's webhook; when empty it is looked up. The first
 // record of a queued delivery writes its row, and moves its webhook's
-// cursor up to the first queued delivery still in flight.
+// cursor up to the first queued delivery still in flight. The attempts
+// written are counted by the minute they started in, for Overview.
 func (s *Store) RecordAttempts(ctx context.Context, recs []hookd.AttemptRecord) error {
 	if len(recs) == 0 {
 		return nil
@@ -623,6 +624,9 @@ func (s *Store) RecordAttempts(ctx context.Context, recs []hookd.AttemptRecord) 
 			if err != nil {
 				return err
 			}
+		}
+		if err := s.countAttempts(ctx, tx, recs, applied); err != nil {
+			return err
 		}
 		for i := range recs {
 			rec := &recs[i]

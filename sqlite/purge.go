@@ -20,6 +20,9 @@ const purgeChunk = 500
 // deliveries it deleted.
 func (s *Store) Purge(ctx context.Context, r hookd.PurgeRequest) (int, error) {
 	before := micros(r.Before)
+	if err := s.purgeAttemptMinutes(ctx, r.IdempotencyBefore); err != nil {
+		return 0, err
+	}
 	var (
 		total     int
 		curAt     int64 = math.MinInt64

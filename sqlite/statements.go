@@ -28,6 +28,7 @@ type statements struct {
 	markFailing       *sql.Stmt
 	clearFailing      *sql.Stmt
 	disableWebhook    *sql.Stmt
+	countAttempts     *sql.Stmt
 }
 
 func (st *statements) list() []struct {
@@ -56,6 +57,7 @@ func (st *statements) list() []struct {
 		{&st.markFailing, sqlMarkFailing},
 		{&st.clearFailing, sqlClearFailing},
 		{&st.disableWebhook, sqlDisableWebhook},
+		{&st.countAttempts, sqlCountAttempts},
 	}
 }
 

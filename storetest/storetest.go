@@ -62,6 +62,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) hookd.Store) {
 		{"FailingStreak", testFailingStreak},
 		{"RecordDisables", testRecordDisables},
 		{"RecordDeleted", testRecordDeleted},
+		{"Overview", testOverview},
 		{"ReleaseClaims", testReleaseClaims},
 		{"RetryDelivery", testRetryDelivery},
 		{"RecoverDeliveries", testRecoverDeliveries},

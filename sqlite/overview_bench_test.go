@@ -1,0 +1,181 @@
+package sqlite
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hookd/hookd"
+)
+
+// Overview's benchmark: the operator's page reads it once per render.
+const (
+	overviewWorkspaces = 100
+	overviewWebhooks   = 1000 // 10 per workspace; 50 failing, 50 disabled
+)
+
+// loadOverview opens a store with overviewWebhooks webhooks across
+// overviewWorkspaces workspaces, deliveries delivery rows of which one in
+// a hundred is pending (half of those due), and queued deliveries not yet
+// attempted (published, no rows) in ten workspaces.
+func loadOverview(b *testing.B, deliveries, queued int) (*Store, int) {
+	b.Helper()
+	ctx := b.Context()
+	s, err := Open(ctx, filepath.Join(b.TempDir(), "overview.db"))
+	if err != nil {
+		b.Fatalf("Open: %v", err)
+	}
+	b.Cleanup(func() { s.Close() })
+	start := time.Now()
+	var workspaces []string
+	for i := range overviewWorkspaces {
+		ws := &hookd.Workspace{ID: hookd.NewID(hookd.PrefixWorkspace, t0), Name: fmt.Sprint("ws", i), CreatedAt: t0, UpdatedAt: t0}
+		if err := s.CreateWorkspace(ctx, ws); err != nil {
+			b.Fatalf("CreateWorkspace: %v", err)
+		}
+		workspaces = append(workspaces, ws.ID)
+	}
+	for i := range overviewWebhooks {
+		w := &hookd.Webhook{ID: hookd.NewID(hookd.PrefixWebhook, t0), WorkspaceID: workspaces[i/(overviewWebhooks/overviewWorkspaces)],
+			Name: fmt.Sprint("w", i), URL: "https://example.com/hook", Method: hookd.MethodPost, Events: []string{"*"},
+			TimeoutSeconds: 30, RetrySchedule: hookd.DefaultRetrySchedule, Status: hookd.WebhookActive,
+			Secrets: []hookd.Secret{{Value: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}}, TLSVerify: true,
+			CreatedAt: t0, UpdatedAt: t0.Add(time.Duration(i) * time.Second)}
+		switch i % 20 {
+		case 1:
+			since := t0.Add(-time.Hour)
+			w.FailingSince = &since
+		case 2:
+			w.Status, w.DisabledReason = hookd.WebhookDisabled, "the endpoint answered 410 Gone"
+		}
+		if err := s.CreateWebhook(ctx, w, 0); err != nil {
+			b.Fatalf("CreateWebhook: %v", err)
+		}
+	}
+	// Delivery rows, written in SQL: events without a fanout (every
+	// delivery has its row), each fanned out to its workspace's webhooks.
+	events := deliveries / (overviewWebhooks / overviewWorkspaces)
+	log := `[{"trigger":"scheduled","started_at":1772600767000000,"duration_ms":12,"request":{"method":"POST","url":"https://example.com/hook","headers":[["Content-Type","application/json"]]},"response":{"status":200,"headers":[],"body":"ok"},"error":""}]`
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{`CREATE TEMP TABLE ws_list AS SELECT row_number() OVER (ORDER BY id) - 1 AS k, id FROM workspaces`, nil},
+		{`INSERT INTO events (id, workspace_id, type, payload, channels, idempotency_key, fanout, created_at)
+			WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?)
+			SELECT printf('evt_%026d', i), (SELECT id FROM ws_list WHERE k = i % ?), 'ticket.created',
+				CAST('{"id":"tkt_123","subject":"Printer on fire"}' AS BLOB), NULL, '', NULL, ? + i * 1000 FROM n`,
+			[]any{events, overviewWorkspaces, micros(t0.Add(-24 * time.Hour))}},
+		{`INSERT INTO deliveries (id, workspace_id, event_id, webhook_id, event_type, status, attempts,
+				scheduled_attempts, manual, once, next_attempt_at, lease_expires_at, last_status_code, created_at, updated_at, log)
+			SELECT printf('dlv_%s%04d', substr(e.id, 5), w.rowid), e.workspace_id, e.id, w.id, e.type,
+				CASE (e.seq * 31 + w.rowid * 17) % 100 WHEN 0 THEN 'pending' WHEN 1 THEN 'failed' ELSE 'succeeded' END,
+				1, 1, 0, 0, CASE (e.seq * 31 + w.rowid * 17) % 100 WHEN 0 THEN ? + (e.seq % 120 - 60) * 1000000 END,
+				0, 200, e.created_at, e.created_at, ?
+			FROM events AS e JOIN webhooks AS w ON w.workspace_id = e.workspace_id`,
+			[]any{micros(t0), log}},
+		{`INSERT INTO attempt_minutes (minute, succeeded, failed)
+			WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < 1440)
+			SELECT ? - i * 60000000, 500, 20 FROM n`, []any{micros(t0.Truncate(time.Minute))}},
+		{`UPDATE webhooks SET cursor = (SELECT coalesce(max(seq), 0) FROM events)`, nil},
+	} {
+		if _, err := s.writer.ExecContext(ctx, q.sql, q.args...); err != nil {
+			b.Fatalf("%s: %v", q.sql, err)
+		}
+	}
+	// Queued deliveries: published, not yet attempted, in ten workspaces.
+	payload := json.RawMessage(`{"id":"tkt_123","subject":"Printer on fire","priority":"high","tags":["hardware","urgent"]}`)
+	perEvent := overviewWebhooks / overviewWorkspaces
+	published := 0 // deliveries queued
+	for done := 0; done < queued/perEvent; {
+		n := min(hookd.MaxBatchEvents, queued/perEvent-done)
+		batch := make([]*hookd.Event, n)
+		for i := range batch {
+			batch[i] = &hookd.Event{WorkspaceID: workspaces[(done+i)%10], Type: "ticket.created", Payload: payload}
+		}
+		if err := s.Publish(ctx, batch, t0.Add(-time.Minute)); err != nil {
+			b.Fatalf("Publish: %v", err)
+		}
+		for _, e := range batch {
+			published += len(e.Deliveries)
+		}
+		done += n
+	}
+	for _, q := range []string{`ANALYZE`, `PRAGMA wal_checkpoint(TRUNCATE)`} {
+		if _, err := s.writer.ExecContext(ctx, q); err != nil {
+			b.Fatalf("%s: %v", q, err)
+		}
+	}
+	var pending int
+	if err := s.writer.QueryRowContext(ctx, `SELECT count(*) FROM deliveries WHERE status = 'pending'`).Scan(&pending); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("loaded %d delivery rows (%d pending, %d events), %d queued deliveries in %v", events*perEvent, pending, events,
+		published, time.Since(start).Round(time.Millisecond))
+	return s, pending + published
+}
+
+// BenchmarkOverview measures Overview over 1,000 webhooks, with delivery
+// rows (1% pending) and deliveries queued in SQLite's event rows.
+func BenchmarkOverview(b *testing.B) {
+	for _, size := range []struct{ rows, queued int }{
+		{100_000, 0}, {1_000_000, 0}, {1_000_000, 10_000}, {1_000_000, 100_000},
+	} {
+		b.Run(fmt.Sprintf("rows=%d/queued=%d", size.rows, size.queued), func(b *testing.B) {
+			s, pending := loadOverview(b, size.rows, size.queued)
+			ctx := b.Context()
+			for _, q := range []string{sqlOverviewTotals, sqlBehindWebhooks, sqlOverviewQueue, sqlRowsAboveCursor, sqlTroubled} {
+				logPlan(b, s, q)
+			}
+			var o *hookd.Overview
+			for b.Loop() {
+				var err error
+				if o, err = s.Overview(ctx, t0); err != nil {
+					b.Fatalf("Overview: %v", err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/overview")
+			if want := pending; o.Pending != want || len(o.Troubled) != hookd.OverviewTroubled ||
+				o.Webhooks != overviewWebhooks {
+				b.Fatalf("overview: pending %d, %d troubled, %d webhooks; want %d, %d, %d", o.Pending, len(o.Troubled),
+					o.Webhooks, want, hookd.OverviewTroubled, overviewWebhooks)
+			}
+		})
+	}
+}
+
+// logPlan logs SQLite's plan for the query q, its parameters all 0.
+func logPlan(b *testing.B, s *Store, q string) {
+	b.Helper()
+	n := strings.Count(q, "?")
+	for i := 9; i > 0; i-- {
+		if strings.Contains(q, fmt.Sprintf("?%d", i)) {
+			n = i
+			break
+		}
+	}
+	args := make([]any, n)
+	for i := range args {
+		args[i] = 0
+	}
+	rows, err := s.reader.QueryContext(b.Context(), `EXPLAIN QUERY PLAN `+q, args...)
+	if err != nil {
+		b.Fatalf("explain: %v", err)
+	}
+	defer rows.Close()
+	var plan strings.Builder
+	for rows.Next() {
+		var (
+			id, parent, unused int
+			detail             string
+		)
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			b.Fatal(err)
+		}
+		plan.WriteString("\n  " + detail)
+	}
+	b.Logf("plan of %.50q…:%s", q, plan.String())
+}
