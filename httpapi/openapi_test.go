@@ -188,6 +188,9 @@ func TestOpenAPISchemas(t *testing.T) {
 		"WebhookList":         {reflect.TypeFor[list[hookd.Webhook]](), nil},
 		"EventList":           {reflect.TypeFor[list[hookd.Event]](), nil},
 		"DeliveryList":        {reflect.TypeFor[list[hookd.Delivery]](), nil},
+		"Overview":            {reflect.TypeFor[hookd.Overview](), nil},
+		"MinuteCount":         {reflect.TypeFor[hookd.MinuteCount](), nil},
+		"TroubledWebhook":     {reflect.TypeFor[hookd.TroubledWebhook](), nil},
 	}
 	for name, s := range doc.Components.Schemas {
 		tt, ok := types[name]

@@ -232,6 +232,7 @@ func (s *server) routeTable() []route {
 		{method: "GET", path: "/readyz", access: public, handle: s.readyz},
 		{method: "GET", path: "/metrics", access: public, handle: s.serveMetrics},
 		{method: "GET", path: "/v1/openapi.json", access: public, handle: s.serveOpenAPI},
+		{method: "GET", path: "/v1/overview", access: adminOnly, handle: s.getOverview},
 
 		{method: "POST", path: "/v1/workspaces", access: adminOnly, maxBody: small, idempotent: true, handle: s.createWorkspace},
 		{method: "GET", path: "/v1/workspaces", access: adminOnly, handle: s.listWorkspaces},
