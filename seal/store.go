@@ -202,6 +202,23 @@ func (s *Store) ListWebhooks(ctx context.Context, workspaceID string, p hookd.Pa
 	return items, next, nil
 }
 
+// Overview returns the overview with its troubled webhooks' secrets
+// opened.
+func (s *Store) Overview(ctx context.Context, now time.Time) (*hookd.Overview, error) {
+	o, err := s.Store.Overview(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	for i := range o.Troubled {
+		w, err := s.openWebhook(&o.Troubled[i].Webhook)
+		if err != nil {
+			return nil, err
+		}
+		o.Troubled[i].Webhook = *w
+	}
+	return o, nil
+}
+
 // PublishTest returns the claim with its webhook's secrets opened.
 func (s *Store) PublishTest(ctx context.Context, e *hookd.Event, webhookID string, now, leaseUntil time.Time) (*hookd.Claim, error) {
 	c, err := s.Store.PublishTest(ctx, e, webhookID, now, leaseUntil)
