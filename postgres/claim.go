@@ -409,7 +409,8 @@ type streak struct {
 // batch by batch (backlog.go).
 // Records of deliveries deleted meanwhile are skipped. A record's WebhookID
 // must be its delivery's webhook; when empty it is looked up. The attempts
-// written are counted by the minute they started in, for Overview.
+// written are counted by the minute they started in, for Overview, in
+// memory once the transaction commits (attemptCounts).
 func (s *Store) RecordAttempts(ctx context.Context, recs []hookd.AttemptRecord) error {
 	if len(recs) == 0 {
 		return nil
@@ -429,7 +430,8 @@ func (s *Store) RecordAttempts(ctx context.Context, recs []hookd.AttemptRecord) 
 			}
 		}
 	}
-	failing := false // a disable left batches to the worker
+	failing := false          // a disable left batches to the worker
+	var tallies []minuteTally // the attempts written, by minute
 	err := s.write(ctx, "record attempts", func(ctx context.Context, tx pgx.Tx) error {
 		webhookOf, err := webhooksOf(ctx, tx, recs)
 		if err != nil {
@@ -514,12 +516,12 @@ func (s *Store) RecordAttempts(ctx context.Context, recs []hookd.AttemptRecord) 
 				b.Queue(sqlDisableWebhook, rec.DisableReason, roundTime(rec.Now), webhookOf[i])
 			}
 		}
-		queueAttemptCounts(&b, recs, applied)
 		if b.Len() > 0 {
 			if err := tx.SendBatch(ctx, &b).Close(); err != nil {
 				return err
 			}
 		}
+		tallies = tallyMinutes(recs, applied)
 		failing = false
 		for i := range recs {
 			rec := &recs[i]
@@ -537,6 +539,7 @@ func (s *Store) RecordAttempts(ctx context.Context, recs []hookd.AttemptRecord) 
 	if err != nil {
 		return err
 	}
+	s.attempts.add(tallies)
 	if failing {
 		s.wakeBacklog()
 	}

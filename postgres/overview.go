@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"math/rand/v2"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/hookd/hookd"
@@ -10,18 +12,24 @@ import (
 )
 
 // The operator's overview. Attempts are counted per minute in
-// attempt_minutes (migration 0005), which RecordAttempts updates in its
-// transaction, in one of attemptShards rows per minute; pending
-// deliveries are counted from deliveries_due.
+// attempt_minutes (migration 0005): RecordAttempts adds what it wrote to
+// this process's counts in memory (attemptCounts), which a background
+// flusher writes every attemptFlushEvery, in one transaction, to one of
+// attemptShards rows per minute; Overview and Purge write them first.
+// Pending deliveries are counted from deliveries_due.
 
-// attemptShards is how many rows share each minute's counts: a
-// RecordAttempts call adds to one of them, picked at random, so that
-// concurrent records (of one process or of several) seldom queue for one
-// row's lock, which is held until they commit.
+// attemptFlushEvery is how often this process's attempt counts are
+// written: the delivery hot path then costs no statement, and a process
+// that dies loses the counts of its last second at most.
+const attemptFlushEvery = time.Second
+
+// attemptShards is how many rows share each minute's counts: a flush adds
+// to one of them, picked at random, so that the flushes of several
+// processes seldom queue for one row's lock.
 const attemptShards = 16
 
 const (
-	// sqlCountAttempts adds a batch's attempts of minute $1 to shard $2.
+	// sqlCountAttempts adds attempts of minute $1 to shard $2.
 	sqlCountAttempts = `INSERT INTO attempt_minutes (minute, shard, succeeded, failed) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (minute, shard) DO UPDATE SET succeeded = attempt_minutes.succeeded + excluded.succeeded,
 			failed = attempt_minutes.failed + excluded.failed`
@@ -72,37 +80,102 @@ func tallyMinutes(recs []hookd.AttemptRecord, applied []bool) []minuteTally {
 	return out
 }
 
-// queueAttemptCounts queues on b the upserts that add the attempts of the
-// applied records of recs to their minutes, in one shard picked at random.
-// The minutes go in time order: two transactions that pick the same shard
-// lock its rows in one order, and cannot deadlock.
-func queueAttemptCounts(b *pgx.Batch, recs []hookd.AttemptRecord, applied []bool) {
-	tallies := tallyMinutes(recs, applied)
+// attemptCounts are the attempts this process recorded and has not
+// written to attempt_minutes yet, by minute.
+type attemptCounts struct {
+	mu      sync.Mutex
+	pending map[time.Time][2]int // minute -> succeeded, failed
+	// flushing makes flushes one at a time, so that a flush that returns
+	// has written every count added before it began.
+	flushing sync.Mutex
+}
+
+// add counts tallies.
+func (c *attemptCounts) add(tallies []minuteTally) {
 	if len(tallies) == 0 {
 		return
 	}
-	if len(tallies) > 1 {
-		sortTallies(tallies)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.pending == nil {
+		c.pending = map[time.Time][2]int{}
 	}
-	shard := rand.IntN(attemptShards)
-	for _, m := range tallies {
-		b.Queue(sqlCountAttempts, m.minute, shard, m.succeeded, m.failed)
+	for _, t := range tallies {
+		n := c.pending[t.minute]
+		c.pending[t.minute] = [2]int{n[0] + t.succeeded, n[1] + t.failed}
 	}
 }
 
-// sortTallies puts tallies in time order (a batch seldom spans more than
-// two minutes).
-func sortTallies(tallies []minuteTally) {
-	for i := 1; i < len(tallies); i++ {
-		for j := i; j > 0 && tallies[j].minute.Before(tallies[j-1].minute); j-- {
-			tallies[j], tallies[j-1] = tallies[j-1], tallies[j]
-		}
+// take returns the counts, in time order, and forgets them.
+func (c *attemptCounts) take() []minuteTally {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]minuteTally, 0, len(c.pending))
+	for m, n := range c.pending {
+		out = append(out, minuteTally{minute: m, succeeded: n[0], failed: n[1]})
 	}
+	clear(c.pending)
+	slices.SortFunc(out, func(a, b minuteTally) int { return a.minute.Compare(b.minute) })
+	return out
+}
+
+// flushAttemptCounts writes the attempt counts of this process to one
+// shard, picked at random, in one transaction; when that fails they stay
+// in memory for the next flush. The minutes go in time order: two flushes
+// that pick one shard lock its rows in one order, and cannot deadlock.
+func (s *Store) flushAttemptCounts(ctx context.Context) error {
+	s.attempts.flushing.Lock()
+	defer s.attempts.flushing.Unlock()
+	tallies := s.attempts.take()
+	if len(tallies) == 0 {
+		return nil
+	}
+	shard := rand.IntN(attemptShards)
+	err := s.write(ctx, "write attempt counts", func(ctx context.Context, tx pgx.Tx) error {
+		var b pgx.Batch
+		for _, m := range tallies {
+			b.Queue(sqlCountAttempts, m.minute, shard, m.succeeded, m.failed)
+		}
+		return tx.SendBatch(ctx, &b).Close()
+	})
+	if err != nil {
+		s.attempts.add(tallies)
+	}
+	return err
+}
+
+// startAttemptFlusher starts the goroutine that writes the attempt counts
+// every attemptFlushEvery, and once more when the store closes.
+func (s *Store) startAttemptFlusher() {
+	s.listeners.Add(1)
+	go func() {
+		defer s.listeners.Done()
+		tick := time.NewTicker(attemptFlushEvery)
+		defer tick.Stop()
+		for {
+			select {
+			case <-tick.C:
+				if err := s.flushAttemptCounts(context.Background()); err != nil {
+					s.log.Debug("write attempt counts (will try again)", "err", err)
+				}
+			case <-s.closing:
+				ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+				if err := s.flushAttemptCounts(ctx); err != nil {
+					s.log.Warn("write attempt counts at close: the overview misses them", "err", err)
+				}
+				cancel()
+				return
+			}
+		}
+	}()
 }
 
 // purgeAttemptMinutes deletes the attempt counts of the minutes that
-// started before before.
+// started before before, those of this process written first.
 func (s *Store) purgeAttemptMinutes(ctx context.Context, before time.Time) error {
+	if err := s.flushAttemptCounts(ctx); err != nil {
+		return err
+	}
 	return s.write(ctx, "purge attempt counts", func(ctx context.Context, tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `DELETE FROM attempt_minutes WHERE minute < $1`, roundTime(before))
 		return err
@@ -110,12 +183,14 @@ func (s *Store) purgeAttemptMinutes(ctx context.Context, before time.Time) error
 }
 
 // Overview summarizes every workspace at now, from one snapshot
-// (repeatable read), in one round trip:
+// (repeatable read) read in one round trip:
 //
 //   - Minutes: the attempts RecordAttempts wrote, in any process, by the
 //     minute they started in (test attempts included), for the
 //     hookd.OverviewMinutes minutes up to the one that holds now; counting
-//     began with migration 0005.
+//     began with migration 0005. This process's counts are written first;
+//     other processes' show within attemptFlushEvery. When that write
+//     fails, the counts wait for the next one and the rest is answered.
 //   - Pending: the pending deliveries; Due: those of them whose next
 //     attempt is at or before now, leased or not.
 //   - Troubled: active webhooks with a failing streak, then disabled ones
@@ -125,6 +200,7 @@ func (s *Store) purgeAttemptMinutes(ctx context.Context, before time.Time) error
 // Its cost follows the pending deliveries (deliveries_due holds only
 // them) and the number of webhooks, not the deliveries kept.
 func (s *Store) Overview(ctx context.Context, now time.Time) (*hookd.Overview, error) {
+	_ = s.flushAttemptCounts(ctx) // a full disk must not hide the rest
 	last := now.UTC().Truncate(time.Minute)
 	first := last.Add(-(hookd.OverviewMinutes - 1) * time.Minute)
 	o := &hookd.Overview{Minutes: make([]hookd.MinuteCount, hookd.OverviewMinutes), Troubled: []hookd.TroubledWebhook{}}

@@ -76,6 +76,8 @@ type Store struct {
 	// backlogWake wakes the worker that fails disabled webhooks' backlogs
 	// (backlog.go).
 	backlogWake chan struct{}
+	// attempts are the attempt counts not yet written (overview.go).
+	attempts attemptCounts
 }
 
 var (
@@ -131,6 +133,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, err
 	}
 	s.startBacklogWorker()
+	s.startAttemptFlusher()
 	return s, nil
 }
 

@@ -1,13 +1,14 @@
 -- Attempts per minute, for the operator's overview (Store.Overview): how
 -- many attempts that started in each minute succeeded (2xx) and failed.
--- RecordAttempts adds its batch's counts in its own transaction, one upsert
--- per minute the batch holds, to the row of one shard picked at random
--- (0 to 15): the processes sharing the database, and the concurrent records
--- of one, seldom wait for each other's commit on one row. The overview sums
--- the shards of the last 60 minutes (at most 960 rows) rather than reading
--- the attempts table, which has no index on started_at. Purge drops the
--- rows older than its IdempotencyBefore (24 hours). Counting starts with
--- this migration: attempts made before it are not counted.
+-- Each process counts the attempts it records in memory and adds its
+-- counts here every second (and before it answers an overview or purges),
+-- in one transaction, to the rows of one shard picked at random (0 to 15),
+-- so that the processes sharing the database seldom wait for each other on
+-- one row. The overview sums the shards of the last 60 minutes (at most 960
+-- rows) rather than reading the attempts table, which has no index on
+-- started_at. Purge drops the rows older than its IdempotencyBefore (24
+-- hours). Counting starts with this migration: attempts made before it are
+-- not counted.
 --
 -- Version 4 is left to the portal links' migration, written beside this one.
 
