@@ -137,14 +137,6 @@ func (s *site) mustAPI(want int, method, path string, body, out any) string {
 	return b
 }
 
-// routeMissing reports whether the API answered method path with its 404
-// for a route it does not serve (another part's route not merged yet).
-func (s *site) routeMissing(method, path string) bool {
-	s.t.Helper()
-	status, body := s.api(method, path, map[string]any{}, nil)
-	return status == http.StatusNotFound && strings.Contains(body, "no such route")
-}
-
 // workspace creates a workspace and returns its id.
 func (s *site) workspace(name string) string {
 	s.t.Helper()
