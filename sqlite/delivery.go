@@ -70,7 +70,7 @@ func (s *Store) ListDeliveries(ctx context.Context, f hookd.DeliveryFilter) ([]h
 		if err != nil || f.Status != "" && f.Status != hookd.DeliveryPending {
 			return err
 		}
-		queued, err := listQueued(ctx, tx, tx.StmtContext(ctx, s.claimStmts.writtenBetween), f, limit+1)
+		queued, err := listQueued(ctx, tx, tx.StmtContext(ctx, s.claimStmts.writtenBetween), f, limit+1, s.fewQueued)
 		if err != nil {
 			return err
 		}
@@ -267,14 +267,34 @@ func loadQueued(ctx context.Context, q querier, workspaceID, webhookID, id strin
 	return &d, nil
 }
 
+// defaultFewQueued is Store.fewQueued's value.
+const defaultFewQueued = 4096
+
 // listQueued returns up to want queued deliveries of f's webhook that f
-// selects, newest first, after f's page cursor.
-func listQueued(ctx context.Context, tx *sql.Tx, written *sql.Stmt, f hookd.DeliveryFilter, want int) ([]hookd.Delivery, error) {
+// selects, newest first, after f's page cursor. Fewer than fewQueued events
+// in the queue are read through the queue's index.
+func listQueued(ctx context.Context, tx *sql.Tx, written *sql.Stmt, f hookd.DeliveryFilter, want, fewQueued int) ([]hookd.Delivery, error) {
 	var cursor int64
 	if err := tx.QueryRowContext(ctx, `SELECT cursor FROM webhooks WHERE id = ?`, f.WebhookID).Scan(&cursor); err != nil {
 		return nil, err
 	}
-	q := `SELECT id, type, fanout, created_at FROM events
+	// How many events wait in the queue decides how to read them: none (a
+	// drained log) means nothing to read; a few are read by the queue's
+	// index and sorted; many, by id, newest first, which finds a page of
+	// them at once but reads every older event on a page deep in the log.
+	var queued int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM events INDEXED BY events_queue
+		WHERE workspace_id = ? AND fanout IS NOT NULL AND seq > ? LIMIT ?)`, f.WorkspaceID, cursor, fewQueued).Scan(&queued); err != nil {
+		return nil, err
+	}
+	if queued == 0 {
+		return nil, nil
+	}
+	from := `events`
+	if queued < fewQueued {
+		from = `events INDEXED BY events_queue`
+	}
+	q := `SELECT id, type, fanout, created_at FROM ` + from + `
 		WHERE workspace_id = ? AND fanout IS NOT NULL AND seq > ?`
 	args := []any{f.WorkspaceID, cursor}
 	if f.EventType != "" {

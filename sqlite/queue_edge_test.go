@@ -250,6 +250,8 @@ func TestQueuedRecordAfterDisableAndPurge(t *testing.T) {
 // Pages of ListDeliveries mixing rows (succeeded, retrying) and queued
 // deliveries, with and without a status filter, add up to the whole list,
 // newest first, without repeats.
+// Both ways of reading the queue (through its index when a few events
+// wait, by id when many do) list the same deliveries.
 func TestQueuedListPages(t *testing.T) {
 	t.Parallel()
 	s, _ := openTemp(t)
@@ -285,6 +287,14 @@ func TestQueuedListPages(t *testing.T) {
 				Status: status, Page: hookd.Page{Limit: 250}})
 			if err != nil || next != "" {
 				t.Fatalf("ListDeliveries: %v, %q", err, next)
+			}
+			// Read by id, the queue gives the same deliveries.
+			s.fewQueued = 1
+			other, _, err := s.ListDeliveries(ctx, hookd.DeliveryFilter{WorkspaceID: ws.ID, WebhookID: hook,
+				Status: status, Page: hookd.Page{Limit: 250}})
+			s.fewQueued = defaultFewQueued
+			if err != nil || !slices.EqualFunc(all, other, func(a, b hookd.Delivery) bool { return a.ID == b.ID }) {
+				t.Errorf("status %q hook %s: %d deliveries through the queue's index, %d by id (%v)", status, hook, len(all), len(other), err)
 			}
 			var paged []string
 			cursor := ""

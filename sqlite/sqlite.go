@@ -29,6 +29,9 @@ type Store struct {
 
 	stmts      statements
 	claimStmts claimStatements // the claim queries, prepared on the reader pool
+	// fewQueued is how many queued events a delivery list reads through
+	// the queue's index (defaultFewQueued); with more, it reads them by id.
+	fewQueued  int
 	publishing publishQueue
 
 	// claimTurn rotates the webhook ClaimDue starts with.
@@ -77,7 +80,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	writer.SetMaxIdleConns(1)
 	writer.SetConnMaxLifetime(0)
 	writer.SetConnMaxIdleTime(0)
-	s := &Store{writer: writer, storage: hookd.NewStorageState(nil)}
+	s := &Store{writer: writer, storage: hookd.NewStorageState(nil), fewQueued: defaultFewQueued}
 	if err := s.migrate(ctx); err != nil {
 		writer.Close()
 		return nil, err
