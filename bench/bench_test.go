@@ -55,6 +55,9 @@ func TestRunTiny(t *testing.T) {
 		"hostile batch time":      rep.Hostile.OneSeconds,
 		"hostile batch peak RSS":  float64(rep.Hostile.OnePeakRSS),
 		"hostile batches at once": rep.Hostile.ConcurrentSeconds,
+		"ui first page":           rep.UI.FirstPage.P50ms,
+		"ui deep page":            rep.UI.DeepPage.P50ms,
+		"ui overview":             rep.UI.Overview.P50ms,
 	}
 	for name, v := range positive {
 		if !(v > 0) {

@@ -19,10 +19,11 @@ const (
 	PhaseMemory    = "memory"
 	PhaseDisable   = "disable"
 	PhaseHostile   = "hostile"
+	PhaseUI        = "ui"
 )
 
 // AllPhases lists every phase in the order Run measures them.
-var AllPhases = []string{PhaseCeiling, PhaseEndToEnd, PhasePublish, PhaseLatency, PhaseIsolation, PhaseMemory, PhaseDisable, PhaseHostile}
+var AllPhases = []string{PhaseCeiling, PhaseEndToEnd, PhasePublish, PhaseLatency, PhaseIsolation, PhaseMemory, PhaseDisable, PhaseHostile, PhaseUI}
 
 // Config says what Run measures. The zero value of each field means its
 // default; WithDefaults fills them.
@@ -58,8 +59,9 @@ type Config struct {
 	// so that Rate events/s are Rate deliveries/s.
 	LatencyWebhooks int
 	// Backlog is how many pending deliveries the memory phase loads before
-	// it lets them drain, and the disable phase before it disables their
-	// webhook. Defaults to 1,000,000.
+	// it lets them drain, the disable phase before it disables their
+	// webhook, and the ui phase into the delivery log it renders. Defaults
+	// to 1,000,000.
 	Backlog int
 	// Phases selects what to measure (names from AllPhases). Defaults to
 	// all. The isolation phase needs the end-to-end phase's rate as its

@@ -65,6 +65,14 @@ func WriteTable(w io.Writer, rep Report) error {
 			mb(int64(h.BodyBytes)), h.Elements, h.OneSeconds, h.Status, mb(h.OnePeakRSS), mb(h.IdleRSS))
 		fmt.Fprintf(tw, "  %d at once\t%.2f s\tpeak RSS %s\t\n", h.Concurrent, h.ConcurrentSeconds, mb(h.ConcurrentPeakRSS))
 	}
+	if u := rep.UI; u != nil {
+		fmt.Fprintf(tw, "web UI, delivery log, first page\tp50 %.1f ms\tp95 %.1f ms, max %.1f ms; a webhook with %d deliveries; target 50 ms\t\n",
+			u.FirstPage.P50ms, u.FirstPage.P95ms, u.FirstPage.Maxms, u.Deliveries)
+		fmt.Fprintf(tw, "  page %d deliveries in\tp50 %.1f ms\tp95 %.1f ms, max %.1f ms; target 50 ms\t\n",
+			u.DeepOffset, u.DeepPage.P50ms, u.DeepPage.P95ms, u.DeepPage.Maxms)
+		fmt.Fprintf(tw, "web UI, overview\tp50 %.1f ms\tp95 %.1f ms, max %.1f ms; %d webhooks, %d failing or disabled; target 100 ms\t\n",
+			u.Overview.P50ms, u.Overview.P95ms, u.Overview.Maxms, u.OverviewWebhooks, u.OverviewTroubled)
+	}
 	fmt.Fprintf(tw, "signatures checked (1 in %d)\t%d valid\t%d invalid\t\n", verifyEvery, rep.SignaturesVerified, rep.SignaturesInvalid)
 	if err := tw.Flush(); err != nil {
 		return err

@@ -43,6 +43,7 @@ type Report struct {
 	Memory    *Memory    `json:"memory,omitempty"`
 	Disable   *Disable   `json:"disable,omitempty"`
 	Hostile   *Hostile   `json:"hostile,omitempty"`
+	UI        *UI        `json:"ui,omitempty"`
 
 	// SignaturesVerified and SignaturesInvalid count the sampled signature
 	// checks of the receiver: one request in 64.
@@ -212,6 +213,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		{PhaseMemory, r.memory},
 		{PhaseDisable, r.disable},
 		{PhaseHostile, r.hostile},
+		{PhaseUI, r.ui},
 	}
 	for _, p := range phases {
 		if !cfg.has(p.name) {
