@@ -17,8 +17,10 @@ Go HTTP to that receiver, no hookd), then a real 'hookd serve' process per
 phase on a fresh data directory: end-to-end deliveries per second, publish
 rate, latency from publish to arrival, memory with a backlog of pending
 deliveries, isolation from webhooks that never answer, memory and time
-while a webhook with a backlog is disabled, and what hostile 10 MiB
-batches of [1,1,…] cost (answer time, peak RSS). See BENCHMARKS.md.`
+while a webhook with a backlog is disabled, what hostile 10 MiB
+batches of [1,1,…] cost (answer time, peak RSS), and how long the web
+UI's delivery log (first page, and halfway into --backlog deliveries) and
+overview (1,000 webhooks) take to render. See BENCHMARKS.md.`
 
 func runBench(ctx context.Context, args []string, out, errOut io.Writer) error {
 	fs := newFlagSet("bench", benchUsage, errOut)
@@ -30,7 +32,7 @@ func runBench(ctx context.Context, args []string, out, errOut io.Writer) error {
 	concurrency := fs.Int("concurrency", 0, "hookd's --workers, and the ceiling's requests in flight (default 256)")
 	duration := fs.Duration("duration", 0, "length of the timed phases: ceiling, single publishes, latency (default 10s; 3s with --quick)")
 	rate := fs.Int("rate", 0, "offered events per second in the latency phase (default 1000)")
-	backlog := fs.Int("backlog", 0, "pending deliveries in the memory and disable phases (default 1000000; 100000 with --quick)")
+	backlog := fs.Int("backlog", 0, "pending deliveries in the memory and disable phases, and the delivery log of the ui phase (default 1000000; 100000 with --quick)")
 	database := fs.String("database", "", "database URL for hookd serve: empty for SQLite, or postgres://…")
 	phases := fs.String("phases", "", "comma-separated phases to run: "+strings.Join(bench.AllPhases, ",")+" (default all)")
 	exe := fs.String("hookd", "", "hookd binary to benchmark (default this one)")
