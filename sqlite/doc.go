@@ -32,4 +32,11 @@
 // in due order, then the webhook's queued deliveries in event order from
 // where the last claim stopped, so the cost of a claim follows the number of
 // deliveries claimed and of active webhooks, not the size of the backlog.
+//
+// The delivery path is split by what each part does: claim.go (ClaimDue:
+// which webhooks are due, their shares, and their delivery rows),
+// claim_queued.go (the queued deliveries a claim reads from the event
+// queue), payload_cache.go (the payloads claims read last), lease.go (the
+// leases, in memory), record.go (RecordAttempts: rows, logs, failing
+// streaks, disables, cursors) and release.go (ReleaseClaims).
 package sqlite
