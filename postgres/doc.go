@@ -7,8 +7,9 @@
 //
 // Open connects through a pgxpool and applies the embedded migrations
 // (numbered files in migrations/, each in its own transaction, recorded in
-// schema_migrations) under a PostgreSQL advisory lock, so that processes
-// starting together migrate once.
+// schema_migrations, by the runner in internal/sqlstore) under a
+// PostgreSQL advisory lock, so that processes starting together migrate
+// once.
 //
 // Work is split with row leases. ClaimDue locks the due deliveries it
 // takes with FOR UPDATE SKIP LOCKED, so that concurrent claims from other

@@ -5,8 +5,9 @@
 //
 // Open creates or opens the file, applies the embedded migrations (numbered
 // files in migrations/, each in its own transaction, recorded in the
-// schema_migrations table) and voids the delivery leases a previous process
-// left behind: in SQLite mode one hookd process owns the file.
+// schema_migrations table, by the runner in internal/sqlstore) and voids
+// the delivery leases a previous process left behind: in SQLite mode one
+// hookd process owns the file.
 //
 // The database runs in WAL mode with synchronous=FULL, so a write is durable
 // when its method returns. Writes go through one connection (SQLite has a

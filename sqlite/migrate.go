@@ -4,12 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
-	"io/fs"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/hookd/hookd/internal/sqlstore"
 )
 
 // migrationFiles are the schema changes, one numbered file each
@@ -19,43 +18,9 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// migration is one numbered schema change.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
 // migrations returns the embedded migrations in version order.
-func migrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	var out []migration
-	seen := map[int]string{}
-	for _, name := range names {
-		base := strings.TrimPrefix(name, "migrations/")
-		num, _, ok := strings.Cut(base, "_")
-		if !ok {
-			return nil, fmt.Errorf("migration %s: name must be NNNN_what.sql", base)
-		}
-		v, err := strconv.Atoi(num)
-		if err != nil || v <= 0 {
-			return nil, fmt.Errorf("migration %s: name must start with a positive number", base)
-		}
-		if prev, dup := seen[v]; dup {
-			return nil, fmt.Errorf("migrations %s and %s share version %d", prev, base, v)
-		}
-		seen[v] = base
-		b, err := migrationFiles.ReadFile(name)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, migration{version: v, name: base, sql: string(b)})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
-	return out, nil
+func migrations() ([]sqlstore.Migration, error) {
+	return sqlstore.Migrations(migrationFiles, "migrations")
 }
 
 // migrate applies the migrations not yet recorded in schema_migrations,
@@ -86,52 +51,49 @@ func (s *Store) migrate(ctx context.Context) error {
 }
 
 // applyMigrations applies the migrations of list not yet recorded, each in
-// its own transaction with its record.
-func (s *Store) applyMigrations(ctx context.Context, list []migration) error {
-	for _, m := range list {
-		err := s.write(ctx, "migrate "+m.name, func(ctx context.Context, tx *sql.Tx) error {
-			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&n); err != nil {
-				return err
-			}
-			if n > 0 {
-				return nil
-			}
-			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-				return err
-			}
-			if err := foreignKeyCheck(ctx, tx); err != nil {
-				return err
-			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
-				m.version, micros(time.Now()))
-			return err
-		})
-		if err != nil {
-			return err
-		}
+// its own transaction with its record, after a foreign key check.
+func (s *Store) applyMigrations(ctx context.Context, list []sqlstore.Migration) error {
+	r := sqlstore.Runner{
+		Begin: func(ctx context.Context, fn func(sqlstore.Tx) error) error {
+			return s.transact(ctx, func(ctx context.Context, tx *sql.Tx) error { return fn(sqlTx{tx}) })
+		},
+		Applied:   `SELECT count(*) FROM schema_migrations WHERE version = ?`,
+		Record:    `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
+		AppliedAt: func() any { return micros(time.Now()) },
+		Check:     foreignKeyCheck,
+	}
+	if err := r.Apply(ctx, list); err != nil {
+		return wrap("migrate", err)
 	}
 	return nil
 }
 
+// sqlTx is a *sql.Tx as the shared SQL code runs statements.
+type sqlTx struct{ tx *sql.Tx }
+
+func (t sqlTx) Exec(ctx context.Context, q string, args ...any) error {
+	_, err := t.tx.ExecContext(ctx, q, args...)
+	return err
+}
+
+func (t sqlTx) QueryRow(ctx context.Context, q string, args ...any) sqlstore.Row {
+	return t.tx.QueryRowContext(ctx, q, args...)
+}
+
 // foreignKeyCheck returns an error naming the first row that breaks a
 // foreign key, if any.
-func foreignKeyCheck(ctx context.Context, tx *sql.Tx) error {
-	rows, err := tx.QueryContext(ctx, `PRAGMA foreign_key_check`)
-	if err != nil {
+func foreignKeyCheck(ctx context.Context, tx sqlstore.Tx) error {
+	var (
+		table, parent string
+		rowid         sql.NullInt64
+		fkid          int
+	)
+	err := tx.QueryRow(ctx, `PRAGMA foreign_key_check`).Scan(&table, &rowid, &parent, &fkid)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	case err != nil:
 		return err
 	}
-	defer rows.Close()
-	if rows.Next() {
-		var (
-			table, parent string
-			rowid         sql.NullInt64
-			fkid          int
-		)
-		if err := rows.Scan(&table, &rowid, &parent, &fkid); err != nil {
-			return err
-		}
-		return fmt.Errorf("foreign key check: a row of %s (rowid %d) refers to a missing %s", table, rowid.Int64, parent)
-	}
-	return rows.Err()
+	return fmt.Errorf("foreign key check: a row of %s (rowid %d) refers to a missing %s", table, rowid.Int64, parent)
 }

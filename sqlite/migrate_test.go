@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/hookd/hookd"
@@ -29,8 +30,8 @@ func oldDatabase(t *testing.T, version int, stmts ...string) string {
 	}
 	qs := []string{`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT`}
 	for _, m := range list {
-		if m.version <= version {
-			qs = append(qs, m.sql, fmt.Sprintf(`INSERT INTO schema_migrations VALUES (%d, 0)`, m.version))
+		if m.Version <= version {
+			qs = append(qs, m.SQL, fmt.Sprintf(`INSERT INTO schema_migrations VALUES (%d, 0)`, m.Version))
 		}
 	}
 	for _, q := range append(qs, stmts...) {
@@ -100,5 +101,29 @@ func TestMigrateAttemptWithoutHeaders(t *testing.T) {
 	}
 	if r := d.AttemptLog[2].Response; r == nil || r.Headers == nil || len(r.Headers) != 0 {
 		t.Errorf("attempt 3's response, with an empty set of headers: %#v; want an empty map", r)
+	}
+}
+
+// A migration that leaves a row breaking a foreign key is rolled back, and
+// Open says which table holds the row.
+func TestMigrateForeignKeyCheck(t *testing.T) {
+	t.Parallel()
+	list, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := list[len(list)-1].Version
+	path := oldDatabase(t, last-1, `PRAGMA foreign_keys = OFF`,
+		`INSERT INTO api_keys (id, workspace_id, name, hash, created_at) VALUES ('key_1', 'ws_gone', 'k', X'01', 0)`)
+	s, err := Open(t.Context(), path)
+	if err == nil {
+		s.Close()
+		t.Fatal("Open migrated a database with a row that breaks a foreign key")
+	}
+	if want := "a row of api_keys (rowid 1) refers to a missing workspaces"; !strings.Contains(err.Error(), want) {
+		t.Errorf("Open: %v; want it to say %q", err, want)
+	}
+	if !strings.Contains(err.Error(), list[len(list)-1].Name) {
+		t.Errorf("Open: %v; want it to name the migration %s", err, list[len(list)-1].Name)
 	}
 }

@@ -79,7 +79,7 @@ func TestMigrations(t *testing.T) {
 	}
 	var want []int
 	for _, m := range list {
-		want = append(want, m.version)
+		want = append(want, m.Version)
 	}
 	if got := applied(s); len(got) != len(want) || len(got) == 0 || got[len(got)-1] != want[len(want)-1] {
 		t.Fatalf("applied: got %v; want %v", got, want)
