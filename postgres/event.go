@@ -10,12 +10,10 @@ import (
 	"time"
 
 	"github.com/hookd/hookd"
+	"github.com/hookd/hookd/internal/sqlstore"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
-
-// idempotencyWindow is how long an event's idempotency key is remembered.
-const idempotencyWindow = 24 * time.Hour
 
 const eventColumns = `id, workspace_id, type, payload, channels, idempotency_key, created_at`
 
@@ -362,7 +360,7 @@ func lockIdempotencyKeys(ctx context.Context, tx pgx.Tx, keys []wsKey, now time.
 	var fresh, expired []string
 	freshKeys := map[string]wsKey{}
 	for _, f := range list {
-		if f.created.After(now.Add(-idempotencyWindow)) {
+		if f.created.After(now.Add(-sqlstore.IdempotencyWindow)) {
 			fresh = append(fresh, f.id)
 			freshKeys[f.id] = wsKey{f.workspace, f.key}
 		} else {

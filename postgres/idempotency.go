@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hookd/hookd"
+	"github.com/hookd/hookd/internal/sqlstore"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -24,34 +25,22 @@ func (s *Store) ReserveIdempotencyKey(ctx context.Context, scope, key, fingerpri
 		if err != nil || tag.RowsAffected() == 1 {
 			return err
 		}
-		var (
-			storedPrint string
-			status      int
-			body        []byte
-			done        bool
-			created     time.Time
-		)
+		var k sqlstore.IdempotencyKey
 		err = tx.QueryRow(ctx, `SELECT fingerprint, status, body, done, created_at FROM idempotency_keys
-			WHERE scope = $1 AND key = $2 FOR UPDATE`, scope, key).Scan(&storedPrint, &status, &body, &done, &created)
-		switch {
-		case errors.Is(err, pgx.ErrNoRows):
+			WHERE scope = $1 AND key = $2 FOR UPDATE`, scope, key).Scan(&k.Fingerprint, &k.Status, &k.Body, &k.Done, &k.CreatedAt)
+		if errors.Is(err, pgx.ErrNoRows) {
 			return errRetry // released meanwhile
-		case err != nil:
-			return err
-		case !created.After(now.Add(-idempotencyWindow)):
-			_, err := tx.Exec(ctx, `UPDATE idempotency_keys SET fingerprint = $1, status = 0, body = NULL, done = false,
-				created_at = $2 WHERE scope = $3 AND key = $4`, fingerprint, now, scope, key)
-			return err
-		case storedPrint != fingerprint:
-			return hookd.Errorf(hookd.ECONFLICT, "idempotency key %q was used for a different request", key)
-		case !done:
-			return hookd.Errorf(hookd.ECONFLICT, "a request with idempotency key %q is still in progress", key)
 		}
-		if body == nil {
-			body = []byte{}
+		stale := false
+		if err == nil {
+			resp, stale, err = k.Reserve(key, fingerprint, now)
 		}
-		resp = &hookd.IdempotentResponse{Status: status, Body: body}
-		return nil
+		if err != nil || !stale {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE idempotency_keys SET fingerprint = $1, status = 0, body = NULL, done = false,
+			created_at = $2 WHERE scope = $3 AND key = $4`, fingerprint, now, scope, key)
+		return err
 	})
 	return resp, err
 }

@@ -12,10 +12,8 @@ import (
 	"time"
 
 	"github.com/hookd/hookd"
+	"github.com/hookd/hookd/internal/sqlstore"
 )
-
-// idempotencyWindow is how long an event's idempotency key is remembered.
-const idempotencyWindow = 24 * time.Hour
 
 const (
 	eventColumns   = `id, workspace_id, type, payload, channels, idempotency_key, created_at`
@@ -260,7 +258,7 @@ func (p *publisher) publish(e hookd.Event) (hookd.Event, error) {
 		case errors.Is(err, sql.ErrNoRows):
 		case err != nil:
 			return e, err
-		case fromMicros(created).After(p.now.Add(-idempotencyWindow)):
+		case fromMicros(created).After(p.now.Add(-sqlstore.IdempotencyWindow)):
 			stored, err := loadEvent(ctx, p.tx, e.WorkspaceID, id)
 			if err != nil {
 				return e, err

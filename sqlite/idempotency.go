@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hookd/hookd"
+	"github.com/hookd/hookd/internal/sqlstore"
 )
 
 // ReserveIdempotencyKey claims key within scope for a request with the
@@ -18,32 +19,27 @@ func (s *Store) ReserveIdempotencyKey(ctx context.Context, scope, key, fingerpri
 	var resp *hookd.IdempotentResponse
 	err := s.write(ctx, "reserve idempotency key", func(ctx context.Context, tx *sql.Tx) error {
 		var (
-			storedPrint string
-			status      int
-			body        []byte
-			done        int64
-			created     int64
+			k       sqlstore.IdempotencyKey
+			done    int64
+			created int64
 		)
 		err := tx.QueryRowContext(ctx, `SELECT fingerprint, status, body, done, created_at FROM idempotency_keys
-			WHERE scope = ? AND key = ?`, scope, key).Scan(&storedPrint, &status, &body, &done, &created)
+			WHERE scope = ? AND key = ?`, scope, key).Scan(&k.Fingerprint, &k.Status, &k.Body, &done, &created)
 		switch {
-		case errors.Is(err, sql.ErrNoRows) || err == nil && !fromMicros(created).After(now.Add(-idempotencyWindow)):
-			_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO idempotency_keys
-				(scope, key, fingerprint, status, body, done, created_at) VALUES (?, ?, ?, 0, NULL, 0, ?)`,
-				scope, key, fingerprint, micros(now))
-			return err
+		case errors.Is(err, sql.ErrNoRows): // a new key
 		case err != nil:
 			return err
-		case storedPrint != fingerprint:
-			return hookd.Errorf(hookd.ECONFLICT, "idempotency key %q was used for a different request", key)
-		case done == 0:
-			return hookd.Errorf(hookd.ECONFLICT, "a request with idempotency key %q is still in progress", key)
+		default:
+			k.Done, k.CreatedAt = done != 0, fromMicros(created)
+			stale := false
+			if resp, stale, err = k.Reserve(key, fingerprint, now); err != nil || !stale {
+				return err
+			}
 		}
-		if body == nil {
-			body = []byte{}
-		}
-		resp = &hookd.IdempotentResponse{Status: status, Body: body}
-		return nil
+		_, err = tx.ExecContext(ctx, `INSERT OR REPLACE INTO idempotency_keys
+			(scope, key, fingerprint, status, body, done, created_at) VALUES (?, ?, ?, 0, NULL, 0, ?)`,
+			scope, key, fingerprint, micros(now))
+		return err
 	})
 	return resp, err
 }
