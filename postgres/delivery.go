@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hookd/hookd"
+	"github.com/hookd/hookd/internal/sqlstore"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -37,7 +38,7 @@ func scanDelivery(row pgx.Row, extra ...any) (hookd.Delivery, error) {
 // without attempt logs, filtered by status, event type and creation time. A
 // webhook that does not exist in the workspace is ENOTFOUND.
 func (s *Store) ListDeliveries(ctx context.Context, f hookd.DeliveryFilter) ([]hookd.Delivery, string, error) {
-	limit := pageLimit(f.Page)
+	limit := sqlstore.PageLimit(f.Page)
 	var out []hookd.Delivery
 	err := s.read(ctx, "list deliveries", func(ctx context.Context, tx pgx.Tx) error {
 		if err := webhookInWorkspace(ctx, tx, f.WorkspaceID, f.WebhookID); err != nil {
@@ -63,7 +64,7 @@ func (s *Store) ListDeliveries(ctx context.Context, f hookd.DeliveryFilter) ([]h
 	if err != nil {
 		return nil, "", err
 	}
-	out, next := cut(out, limit, func(d hookd.Delivery) string { return d.ID })
+	out, next := sqlstore.Cut(out, limit, func(d hookd.Delivery) string { return d.ID })
 	return out, next, nil
 }
 

@@ -566,7 +566,7 @@ func (s *Store) Event(ctx context.Context, workspaceID, id string) (*hookd.Event
 // with its deliveries (without attempt logs). A missing workspace is
 // ENOTFOUND.
 func (s *Store) ListEvents(ctx context.Context, f hookd.EventFilter) ([]hookd.Event, string, error) {
-	limit := pageLimit(f.Page)
+	limit := sqlstore.PageLimit(f.Page)
 	var out []hookd.Event
 	err := s.read(ctx, "list events", func(ctx context.Context, tx pgx.Tx) error {
 		if err := workspaceExists(ctx, tx, f.WorkspaceID, false); err != nil {
@@ -591,6 +591,6 @@ func (s *Store) ListEvents(ctx context.Context, f hookd.EventFilter) ([]hookd.Ev
 	if err != nil {
 		return nil, "", err
 	}
-	out, next := cut(out, limit, func(e hookd.Event) string { return e.ID })
+	out, next := sqlstore.Cut(out, limit, func(e hookd.Event) string { return e.ID })
 	return out, next, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/hookd/hookd"
+	"github.com/hookd/hookd/internal/sqlstore"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -53,7 +54,7 @@ func (s *Store) EventType(ctx context.Context, name string) (*hookd.EventType, e
 // ListEventTypes returns a page of the catalogue in name order; the cursor
 // is the last name of the previous page.
 func (s *Store) ListEventTypes(ctx context.Context, p hookd.Page) ([]hookd.EventType, string, error) {
-	limit := pageLimit(p)
+	limit := sqlstore.PageLimit(p)
 	var a args
 	q := `SELECT ` + eventTypeColumns + ` FROM event_types`
 	if p.Cursor != "" {
@@ -68,7 +69,7 @@ func (s *Store) ListEventTypes(ctx context.Context, p hookd.Page) ([]hookd.Event
 	if err != nil {
 		return nil, "", wrap("list event types", err)
 	}
-	out, next := cut(out, limit, func(et hookd.EventType) string { return et.Name })
+	out, next := sqlstore.Cut(out, limit, func(et hookd.EventType) string { return et.Name })
 	return out, next, nil
 }
 

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/hookd/hookd"
+	"github.com/hookd/hookd/internal/sqlstore"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -369,27 +370,6 @@ func cleanText(s string) string {
 	return strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD")
 }
 
-// pageLimit returns p's limit with the default and the cap applied.
-func pageLimit(p hookd.Page) int {
-	switch {
-	case p.Limit <= 0:
-		return hookd.DefaultPageLimit
-	case p.Limit > hookd.MaxPageLimit:
-		return hookd.MaxPageLimit
-	}
-	return p.Limit
-}
-
-// cut trims a page read with LIMIT n+1 to n items and returns the cursor of
-// the next page: the last kept item's key when there was one more, else "".
-func cut[T any](items []T, n int, key func(T) string) ([]T, string) {
-	if len(items) <= n {
-		return items, ""
-	}
-	items = items[:n]
-	return items, key(items[n-1])
-}
-
 // mustAffect returns err, or notFound when the statement changed no row.
 func mustAffect(tag pgconn.CommandTag, err error, notFound error) error {
 	if err != nil {
@@ -436,5 +416,5 @@ func (a *args) page(p hookd.Page, since, until *time.Time) string {
 	if p.Cursor != "" {
 		q += ` AND id < ` + a.add(p.Cursor)
 	}
-	return q + ` ORDER BY id DESC LIMIT ` + a.add(pageLimit(p)+1)
+	return q + ` ORDER BY id DESC LIMIT ` + a.add(sqlstore.PageLimit(p)+1)
 }

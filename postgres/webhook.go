@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hookd/hookd"
+	"github.com/hookd/hookd/internal/sqlstore"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -147,7 +148,7 @@ func (s *Store) Webhook(ctx context.Context, workspaceID, id string) (*hookd.Web
 // ListWebhooks returns a page of the workspace's webhooks, newest first.
 // A missing workspace is ENOTFOUND.
 func (s *Store) ListWebhooks(ctx context.Context, workspaceID string, p hookd.Page) ([]hookd.Webhook, string, error) {
-	limit := pageLimit(p)
+	limit := sqlstore.PageLimit(p)
 	var out []hookd.Webhook
 	err := s.read(ctx, "list webhooks", func(ctx context.Context, tx pgx.Tx) error {
 		if err := workspaceExists(ctx, tx, workspaceID, false); err != nil {
@@ -175,7 +176,7 @@ func (s *Store) ListWebhooks(ctx context.Context, workspaceID string, p hookd.Pa
 	if err != nil {
 		return nil, "", err
 	}
-	out, next := cut(out, limit, func(w hookd.Webhook) string { return w.ID })
+	out, next := sqlstore.Cut(out, limit, func(w hookd.Webhook) string { return w.ID })
 	return out, next, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 
 	"github.com/hookd/hookd"
+	"github.com/hookd/hookd/internal/sqlstore"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -84,7 +85,7 @@ func (s *Store) Workspace(ctx context.Context, id string) (*hookd.Workspace, err
 // ListWorkspaces returns a page of workspaces, newest first, and the cursor
 // of the next page ("" after the last).
 func (s *Store) ListWorkspaces(ctx context.Context, p hookd.Page) ([]hookd.Workspace, string, error) {
-	limit := pageLimit(p)
+	limit := sqlstore.PageLimit(p)
 	var a args
 	q := `SELECT ` + workspaceColumns + ` FROM workspaces`
 	if p.Cursor != "" {
@@ -99,7 +100,7 @@ func (s *Store) ListWorkspaces(ctx context.Context, p hookd.Page) ([]hookd.Works
 	if err != nil {
 		return nil, "", wrap("list workspaces", err)
 	}
-	out, next := cut(out, limit, func(ws hookd.Workspace) string { return ws.ID })
+	out, next := sqlstore.Cut(out, limit, func(ws hookd.Workspace) string { return ws.ID })
 	return out, next, nil
 }
 
@@ -209,7 +210,7 @@ func (s *Store) DeleteAPIKey(ctx context.Context, workspaceID, id string) error 
 // cursor of the next page ("" after the last). A missing workspace is
 // ENOTFOUND.
 func (s *Store) ListAPIKeys(ctx context.Context, workspaceID string, p hookd.Page) ([]hookd.APIKey, string, error) {
-	limit := pageLimit(p)
+	limit := sqlstore.PageLimit(p)
 	var out []hookd.APIKey
 	err := s.read(ctx, "list api keys", func(ctx context.Context, tx pgx.Tx) error {
 		if err := workspaceExists(ctx, tx, workspaceID, false); err != nil {
@@ -235,6 +236,6 @@ func (s *Store) ListAPIKeys(ctx context.Context, workspaceID string, p hookd.Pag
 	if err != nil {
 		return nil, "", err
 	}
-	out, next := cut(out, limit, func(k hookd.APIKey) string { return k.ID })
+	out, next := sqlstore.Cut(out, limit, func(k hookd.APIKey) string { return k.ID })
 	return out, next, nil
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hookd/hookd"
+	"github.com/hookd/hookd/internal/sqlstore"
 )
 
 // deliveryColumnList is what scanDelivery reads, in order.
@@ -46,7 +47,7 @@ func scanDelivery(row interface{ Scan(...any) error }, extra ...any) (hookd.Deli
 // without attempt logs, filtered by status, event type and creation time. A
 // webhook that does not exist in the workspace is ENOTFOUND.
 func (s *Store) ListDeliveries(ctx context.Context, f hookd.DeliveryFilter) ([]hookd.Delivery, string, error) {
-	limit := pageLimit(f.Page)
+	limit := sqlstore.PageLimit(f.Page)
 	var out []hookd.Delivery
 	err := s.read(ctx, "list deliveries", func(ctx context.Context, tx *sql.Tx) error {
 		if err := webhookInWorkspace(ctx, tx, f.WorkspaceID, f.WebhookID); err != nil {
@@ -82,7 +83,7 @@ func (s *Store) ListDeliveries(ctx context.Context, f hookd.DeliveryFilter) ([]h
 	if err != nil {
 		return nil, "", err
 	}
-	out, next := cut(out, limit, func(d hookd.Delivery) string { return d.ID })
+	out, next := sqlstore.Cut(out, limit, func(d hookd.Delivery) string { return d.ID })
 	return out, next, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 
 	"github.com/hookd/hookd"
+	"github.com/hookd/hookd/internal/sqlstore"
 )
 
 const eventTypeColumns = `name, description, example, created_at, updated_at`
@@ -56,7 +57,7 @@ func (s *Store) EventType(ctx context.Context, name string) (*hookd.EventType, e
 // ListEventTypes returns a page of the catalogue in name order; the cursor
 // is the last name of the previous page.
 func (s *Store) ListEventTypes(ctx context.Context, p hookd.Page) ([]hookd.EventType, string, error) {
-	limit := pageLimit(p)
+	limit := sqlstore.PageLimit(p)
 	q := `SELECT ` + eventTypeColumns + ` FROM event_types`
 	var args []any
 	if p.Cursor != "" {
@@ -81,7 +82,7 @@ func (s *Store) ListEventTypes(ctx context.Context, p hookd.Page) ([]hookd.Event
 	if err := rows.Err(); err != nil {
 		return nil, "", wrap("list event types", err)
 	}
-	out, next := cut(out, limit, func(et hookd.EventType) string { return et.Name })
+	out, next := sqlstore.Cut(out, limit, func(et hookd.EventType) string { return et.Name })
 	return out, next, nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hookd/hookd"
+	"github.com/hookd/hookd/internal/sqlstore"
 	sqlitedriver "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -384,7 +385,7 @@ func readPage[T any](ctx context.Context, db querier, q string, args []any, p ho
 		args = append(args, p.Cursor)
 	}
 	q += ` ORDER BY id DESC LIMIT ?`
-	args = append(args, pageLimit(p)+1)
+	args = append(args, sqlstore.PageLimit(p)+1)
 	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
@@ -399,17 +400,6 @@ func readPage[T any](ctx context.Context, db querier, q string, args []any, p ho
 		out = append(out, v)
 	}
 	return out, rows.Err()
-}
-
-// pageLimit returns p's limit with the default and the cap applied.
-func pageLimit(p hookd.Page) int {
-	switch {
-	case p.Limit <= 0:
-		return hookd.DefaultPageLimit
-	case p.Limit > hookd.MaxPageLimit:
-		return hookd.MaxPageLimit
-	}
-	return p.Limit
 }
 
 // placeholders returns "?, ?, …" with n marks.

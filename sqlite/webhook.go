@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hookd/hookd"
+	"github.com/hookd/hookd/internal/sqlstore"
 )
 
 const webhookColumns = `id, workspace_id, name, description, url, method, events, channels, headers,
@@ -158,7 +159,7 @@ func (s *Store) Webhook(ctx context.Context, workspaceID, id string) (*hookd.Web
 // ListWebhooks returns a page of the workspace's webhooks, newest first.
 // A missing workspace is ENOTFOUND.
 func (s *Store) ListWebhooks(ctx context.Context, workspaceID string, p hookd.Page) ([]hookd.Webhook, string, error) {
-	limit := pageLimit(p)
+	limit := sqlstore.PageLimit(p)
 	var out []hookd.Webhook
 	err := s.read(ctx, "list webhooks", func(ctx context.Context, tx *sql.Tx) error {
 		if err := workspaceExists(ctx, tx, workspaceID); err != nil {
@@ -178,7 +179,7 @@ func (s *Store) ListWebhooks(ctx context.Context, workspaceID string, p hookd.Pa
 	if err != nil {
 		return nil, "", err
 	}
-	out, next := cut(out, limit, func(w hookd.Webhook) string { return w.ID })
+	out, next := sqlstore.Cut(out, limit, func(w hookd.Webhook) string { return w.ID })
 	return out, next, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 
 	"github.com/hookd/hookd"
+	"github.com/hookd/hookd/internal/sqlstore"
 )
 
 const sqlWorkspaceExists = `SELECT count(*) FROM workspaces WHERE id = ?`
@@ -90,23 +91,13 @@ func (s *Store) Workspace(ctx context.Context, id string) (*hookd.Workspace, err
 // ListWorkspaces returns a page of workspaces, newest first, and the cursor
 // of the next page ("" after the last).
 func (s *Store) ListWorkspaces(ctx context.Context, p hookd.Page) ([]hookd.Workspace, string, error) {
-	limit := pageLimit(p)
+	limit := sqlstore.PageLimit(p)
 	out, err := readPage(ctx, s.reader, `SELECT `+workspaceColumns+` FROM workspaces WHERE TRUE`, nil, p, scanWorkspace)
 	if err != nil {
 		return nil, "", wrap("list workspaces", err)
 	}
-	out, next := cut(out, limit, func(ws hookd.Workspace) string { return ws.ID })
+	out, next := sqlstore.Cut(out, limit, func(ws hookd.Workspace) string { return ws.ID })
 	return out, next, nil
-}
-
-// cut trims a page read with LIMIT n+1 to n items and returns the cursor of
-// the next page: the last kept item's key when there was one more, else "".
-func cut[T any](items []T, n int, key func(T) string) ([]T, string) {
-	if len(items) <= n {
-		return items, ""
-	}
-	items = items[:n]
-	return items, key(items[n-1])
 }
 
 // UpdateWorkspace writes ws's name, settings and UpdatedAt. A missing
@@ -210,7 +201,7 @@ func (s *Store) DeleteAPIKey(ctx context.Context, workspaceID, id string) error 
 // cursor of the next page ("" after the last). A missing workspace is
 // ENOTFOUND.
 func (s *Store) ListAPIKeys(ctx context.Context, workspaceID string, p hookd.Page) ([]hookd.APIKey, string, error) {
-	limit := pageLimit(p)
+	limit := sqlstore.PageLimit(p)
 	var out []hookd.APIKey
 	err := s.read(ctx, "list api keys", func(ctx context.Context, tx *sql.Tx) error {
 		if err := workspaceExists(ctx, tx, workspaceID); err != nil {
@@ -232,6 +223,6 @@ func (s *Store) ListAPIKeys(ctx context.Context, workspaceID string, p hookd.Pag
 	if err != nil {
 		return nil, "", err
 	}
-	out, next := cut(out, limit, func(k hookd.APIKey) string { return k.ID })
+	out, next := sqlstore.Cut(out, limit, func(k hookd.APIKey) string { return k.ID })
 	return out, next, nil
 }

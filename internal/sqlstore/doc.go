@@ -6,5 +6,7 @@
 // does what genuinely differs: SQLite's single writer and event queue,
 // PostgreSQL's leases, LISTEN/NOTIFY and send slots.
 //
-// Now here: the migration runner (Migrations, Runner).
+// Now here: the migration runner (Migrations, Runner), what a stored
+// idempotency key means (IdempotencyKey.Reserve) and list pages
+// (PageLimit, Cut).
 package sqlstore
