@@ -28,6 +28,9 @@ func TestParseDeliveryFilter(t *testing.T) {
 		{name: "not a time", query: "since=yesterday&until=2025-13-01T00:00",
 			wantQuery: "", wantShown: [2]string{"yesterday", "2025-13-01T00:00"},
 			wantErrs: Errors{"since": errTime, "until": errTime}},
+		{name: "before 1970 (the zero time would read as no time)", query: "since=0001-01-01T0:00&until=1969-12-31T23:59",
+			wantQuery: "", wantShown: [2]string{"0001-01-01T0:00", "1969-12-31T23:59"},
+			wantErrs: Errors{"since": errTime, "until": errTime}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

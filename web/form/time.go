@@ -10,18 +10,19 @@ import (
 // RFC 3339 with any offset, for links made by hand.
 var timeLayouts = []string{"2006-01-02T15:04", "2006-01-02T15:04:05", time.RFC3339}
 
-// errTime is the message for a time that does not parse.
-const errTime = "must be a date and time in UTC such as 2025-01-31T15:04"
+// errTime is the message for a time that does not parse, or is before
+// 1970 (before anything hookd keeps; the zero time would read as unset).
+const errTime = "must be a date and time in UTC from 1970 on, such as 2025-01-31T15:04"
 
 // parseUTC reads the time field of a form: nil for "", and an error in
-// errs under field when v is not a time.
+// errs under field when v is not a time from 1970 on.
 func parseUTC(field, v string, errs Errors) *time.Time {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return nil
 	}
 	for _, layout := range timeLayouts {
-		if t, err := time.Parse(layout, v); err == nil {
+		if t, err := time.Parse(layout, v); err == nil && t.UTC().Year() >= 1970 {
 			t = t.UTC()
 			return &t
 		}
