@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/hookd/hookd/internal/sqlstore"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -42,7 +43,7 @@ const (
 // fails a first batch. It returns true when more is left, for failBacklog
 // or the worker.
 func startFailing(ctx context.Context, tx pgx.Tx, webhookID string, now time.Time, spare string) (bool, error) {
-	if _, err := tx.Exec(ctx, sqlMarkFailing, roundTime(now), spare, webhookID); err != nil {
+	if _, err := tx.Exec(ctx, sqlMarkFailing, sqlstore.RoundTime(now), spare, webhookID); err != nil {
 		return false, err
 	}
 	done, err := failSome(ctx, tx, webhookID)
@@ -102,52 +103,15 @@ func failSome(ctx context.Context, tx pgx.Tx, webhookID string) (bool, error) {
 const backlogRetry = time.Second
 
 // startBacklogWorker runs, until Close, the batches that the disabling
-// transactions leave to it (wakeBacklog), and at once those of disables a
-// crash cut short.
+// transactions leave to it (s.backlog.Wake), and at once those of disables
+// a crash cut short.
 func (s *Store) startBacklogWorker() {
-	s.backlogWake = make(chan struct{}, 1)
-	s.wakeBacklog()
-	ctx, cancel := context.WithCancel(context.Background())
-	go func() { <-s.closing; cancel() }()
-	s.listeners.Add(1)
-	go func() {
-		defer s.listeners.Done()
-		retry := time.NewTimer(0)
-		<-retry.C
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-s.backlogWake:
-			case <-retry.C:
-			}
-			if err := s.failMarked(ctx); err != nil && ctx.Err() == nil {
-				s.log.Warn("fail pending deliveries of disabled webhooks", "err", err)
-				retry.Reset(backlogRetry)
-			}
-		}
-	}()
-}
-
-// wakeBacklog wakes the backlog worker.
-func (s *Store) wakeBacklog() {
-	select {
-	case s.backlogWake <- struct{}{}:
-	default:
-	}
+	s.backlog.Start(s.failMarked, backlogRetry, func(err error) {
+		s.log.Warn("fail pending deliveries of disabled webhooks", "err", err)
+	})
 }
 
 // failMarked runs the batches of every marked webhook.
 func (s *Store) failMarked(ctx context.Context) error {
-	rows, err := s.pool.Query(ctx, `SELECT id FROM webhooks WHERE failing_at IS NOT NULL`)
-	if err != nil {
-		return err
-	}
-	ids, err := collect(rows, scanString)
-	for _, id := range ids {
-		if err == nil {
-			err = s.failBacklog(ctx, id)
-		}
-	}
-	return err
+	return sqlstore.FailMarked(ctx, pgQuerier{s.pool}, s.failBacklog)
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hookd/hookd"
+	"github.com/hookd/hookd/internal/sqlstore"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -56,9 +57,9 @@ var sqlClaim = `WITH want AS (
 	), leased AS (
 		UPDATE deliveries AS d SET lease_expires_at = $4, leased_by = $5
 		FROM picked WHERE d.id = picked.id
-		RETURNING d.` + strings.Join(deliveryColumnList, ", d.") + `
+		RETURNING d.` + strings.Join(sqlstore.DeliveryColumnList, ", d.") + `
 	)
-	SELECT l.` + strings.Join(deliveryColumnList, ", l.") + `, e.payload
+	SELECT l.` + strings.Join(sqlstore.DeliveryColumnList, ", l.") + `, e.payload
 	FROM leased AS l JOIN events AS e ON e.id = l.event_id
 	ORDER BY l.webhook_id, l.next_attempt_at, l.id`
 
@@ -98,17 +99,11 @@ func (h *dueHook) limited() bool { return h.rate != nil && *h.rate > 0 }
 // slots are reserved in the same transaction. Claims of one webhook share
 // one *Webhook. A LeaseUntil not after Now is EINVALID.
 func (s *Store) ClaimDue(ctx context.Context, r hookd.ClaimRequest) ([]hookd.Claim, error) {
-	if r.Limit <= 0 {
-		return nil, nil
+	per, err := sqlstore.ClaimShare(r)
+	if per == 0 || err != nil {
+		return nil, err
 	}
-	if !r.LeaseUntil.After(r.Now) {
-		return nil, hookd.Errorf(hookd.EINVALID, "the lease must end after now")
-	}
-	per := r.PerWebhook
-	if per <= 0 || per > r.Limit {
-		per = r.Limit
-	}
-	now, leaseUntil := roundTime(r.Now), roundTime(r.LeaseUntil)
+	now, leaseUntil := sqlstore.RoundTime(r.Now), sqlstore.RoundTime(r.LeaseUntil)
 	exclude, excludeWS := r.Exclude, r.ExcludeWorkspaces
 	if exclude == nil {
 		exclude = []string{}
@@ -118,7 +113,7 @@ func (s *Store) ClaimDue(ctx context.Context, r hookd.ClaimRequest) ([]hookd.Cla
 	}
 	turn := s.claimTurn.Add(1) - 1
 	var out []hookd.Claim
-	err := s.transact(ctx, "claim deliveries", func(ctx context.Context, tx pgx.Tx) error {
+	err = s.transact(ctx, "claim deliveries", func(ctx context.Context, tx pgx.Tx) error {
 		out = nil
 		hooks, err := dueWebhooks(ctx, tx, now, exclude, excludeWS)
 		if err != nil || len(hooks) == 0 {
@@ -181,7 +176,7 @@ func dueWebhooks(ctx context.Context, tx pgx.Tx, now time.Time, exclude, exclude
 	if err != nil {
 		return nil, err
 	}
-	return collect(rows, func(row pgx.Row) (*dueHook, error) {
+	return collect(rows, func(row sqlstore.Row) (*dueHook, error) {
 		h := &dueHook{allowed: int(^uint(0) >> 1)}
 		var timeout int
 		err := row.Scan(&h.id, &h.rate, &timeout)
@@ -219,7 +214,7 @@ func reserveSlots(ctx context.Context, tx pgx.Tx, hooks []*dueHook, now, leaseUn
 		id   string
 		next time.Time
 	}
-	slots, err := collect(rows, func(row pgx.Row) (slot, error) {
+	slots, err := collect(rows, func(row sqlstore.Row) (slot, error) {
 		var s slot
 		err := row.Scan(&s.id, &s.next)
 		return s, err
@@ -282,9 +277,9 @@ func (c *claimer) claim(ctx context.Context, hooks []*dueHook, want []int) (int,
 	if err != nil {
 		return 0, err
 	}
-	claims, err := collect(rows, func(row pgx.Row) (hookd.Claim, error) {
+	claims, err := collect(rows, func(row sqlstore.Row) (hookd.Claim, error) {
 		var payload []byte
-		d, err := scanDelivery(row, &payload)
+		d, err := sqlstore.ScanDelivery(row, &payload)
 		return hookd.Claim{Delivery: d, Payload: json.RawMessage(payload)}, err
 	})
 	if err != nil {
@@ -313,7 +308,7 @@ func takeSlots(ctx context.Context, tx pgx.Tx, hooks []*dueHook) error {
 			h.claims[i].NotBefore = h.start.Add(time.Duration(i) * h.gap)
 		}
 		ids = append(ids, h.id)
-		next = append(next, roundTime(h.start.Add(time.Duration(h.got)*h.gap)))
+		next = append(next, sqlstore.RoundTime(h.start.Add(time.Duration(h.got)*h.gap)))
 	}
 	if len(ids) == 0 {
 		return nil
@@ -336,11 +331,11 @@ func attachWebhooks(ctx context.Context, tx pgx.Tx, hooks []*dueHook) ([]hookd.C
 	if n == 0 {
 		return nil, nil
 	}
-	rows, err := tx.Query(ctx, `SELECT `+webhookColumns+` FROM webhooks WHERE id = ANY($1)`, ids)
+	rows, err := tx.Query(ctx, `SELECT `+sqlstore.WebhookColumns+` FROM webhooks WHERE id = ANY($1)`, ids)
 	if err != nil {
 		return nil, err
 	}
-	list, err := collect(rows, scanWebhook)
+	list, err := collect(rows, sqlstore.ScanWebhook)
 	if err != nil {
 		return nil, err
 	}
@@ -389,28 +384,17 @@ const (
 	sqlDisableWebhook  = `UPDATE webhooks SET status = 'disabled', disabled_reason = $1, updated_at = $2 WHERE id = $3`
 )
 
-// streak is what a batch of records did to one webhook's failing streak,
-// applied as if the records were written one by one.
-type streak struct {
-	succeeded bool       // a record of the batch succeeded
-	failStart *time.Time // first failure after the last success, if any
-}
-
-// RecordAttempts writes the outcome of attempts in one transaction, in
-// order. For each record it appends the attempt to the delivery's log,
-// numbered one past the delivery's attempts; sets the delivery's status,
-// next attempt, scheduled attempts and last status code; clears its Manual
-// and Once marks and its lease (unless another process took the delivery
-// after this one's lease ran out). A success ends the webhook's failing
-// streak, a failure starts one at Attempt.StartedAt unless one is running.
-// A record with a DisableReason disables its webhook with that reason and,
-// once the batch is applied, fails the webhook's other pending deliveries:
-// a first batch of them in this transaction, the rest in the background,
-// batch by batch (backlog.go).
-// Records of deliveries deleted meanwhile are skipped. A record's WebhookID
-// must be its delivery's webhook; when empty it is looked up. The attempts
-// written are counted by the minute they started in, for Overview, in
-// memory once the transaction commits (attemptCounts).
+// RecordAttempts is hookd.Store's, in one transaction: each attempt goes
+// into the attempts table, numbered one past its delivery's attempts, and
+// its delivery's lease is cleared unless another process took the delivery
+// after this one's lease ran out. The streaks of the records' webhooks are
+// written in the order their rows were locked. A record with a
+// DisableReason disables its webhook; the webhook's other pending
+// deliveries then fail, a first batch in this transaction and the rest
+// batch by batch in the background (backlog.go). Records of deliveries
+// deleted meanwhile are skipped; an empty WebhookID is looked up. The
+// attempts written are counted by minute, for Overview, in memory once the
+// transaction commits (attemptCounts).
 func (s *Store) RecordAttempts(ctx context.Context, recs []hookd.AttemptRecord) error {
 	if len(recs) == 0 {
 		return nil
@@ -430,8 +414,8 @@ func (s *Store) RecordAttempts(ctx context.Context, recs []hookd.AttemptRecord) 
 			}
 		}
 	}
-	failing := false          // a disable left batches to the worker
-	var tallies []minuteTally // the attempts written, by minute
+	failing := false                   // a disable left batches to the worker
+	var tallies []sqlstore.MinuteTally // the attempts written, by minute
 	err := s.write(ctx, "record attempts", func(ctx context.Context, tx pgx.Tx) error {
 		webhookOf, err := webhooksOf(ctx, tx, recs)
 		if err != nil {
@@ -452,8 +436,8 @@ func (s *Store) RecordAttempts(ctx context.Context, recs []hookd.AttemptRecord) 
 		b.Queue(sqlLockWebhooks, locked)
 		for i := range recs {
 			rec, a := &recs[i], &recs[i].Attempt
-			b.Queue(sqlRecord, rec.Status, roundTimePtr(rec.NextAttemptAt), rec.ScheduledAttempts, rec.LastStatusCode,
-				roundTime(rec.Now), rec.DeliveryID, a.Trigger, roundTime(a.StartedAt), a.DurationMS,
+			b.Queue(sqlRecord, rec.Status, sqlstore.RoundTimePtr(rec.NextAttemptAt), rec.ScheduledAttempts, rec.LastStatusCode,
+				sqlstore.RoundTime(rec.Now), rec.DeliveryID, a.Trigger, sqlstore.RoundTime(a.StartedAt), a.DurationMS,
 				logs[i].request, logs[i].response, cleanText(a.Error), s.instance)
 		}
 		res := tx.SendBatch(ctx, &b)
@@ -478,42 +462,27 @@ func (s *Store) RecordAttempts(ctx context.Context, recs []hookd.AttemptRecord) 
 			return err
 		}
 
-		streaks := map[string]*streak{}
+		var streaks sqlstore.Streaks
 		for i := range recs {
-			if !applied[i] {
-				continue
-			}
-			rec := &recs[i]
-			id := webhookOf[i]
-			st := streaks[id]
-			if st == nil {
-				st = &streak{}
-				streaks[id] = st
-			}
-			if rec.Succeeded {
-				st.succeeded, st.failStart = true, nil
-			} else if st.failStart == nil {
-				t := roundTime(rec.Attempt.StartedAt)
-				st.failStart = &t
+			if applied[i] {
+				streaks.Add(webhookOf[i], &recs[i])
 			}
 		}
 		b = pgx.Batch{}
-		for _, id := range locked {
-			st := streaks[id]
-			switch {
-			case st == nil:
-			case st.failStart == nil:
+		for _, id := range locked { // in lock order
+			switch change, start := streaks.Change(id); change {
+			case sqlstore.StreakEnded:
 				b.Queue(sqlStreakSucceeded, id)
-			case st.succeeded:
-				b.Queue(sqlStreakRestart, *st.failStart, id)
-			default:
-				b.Queue(sqlStreakFailed, *st.failStart, id)
+			case sqlstore.StreakRestarted:
+				b.Queue(sqlStreakRestart, start, id)
+			case sqlstore.StreakFailing:
+				b.Queue(sqlStreakFailed, start, id)
 			}
 		}
 		for i := range recs {
 			rec := &recs[i]
 			if applied[i] && rec.DisableReason != "" {
-				b.Queue(sqlDisableWebhook, rec.DisableReason, roundTime(rec.Now), webhookOf[i])
+				b.Queue(sqlDisableWebhook, rec.DisableReason, sqlstore.RoundTime(rec.Now), webhookOf[i])
 			}
 		}
 		if b.Len() > 0 {
@@ -521,7 +490,7 @@ func (s *Store) RecordAttempts(ctx context.Context, recs []hookd.AttemptRecord) 
 				return err
 			}
 		}
-		tallies = tallyMinutes(recs, applied)
+		tallies = sqlstore.TallyMinutes(recs, applied)
 		failing = false
 		for i := range recs {
 			rec := &recs[i]
@@ -541,7 +510,7 @@ func (s *Store) RecordAttempts(ctx context.Context, recs []hookd.AttemptRecord) 
 	}
 	s.attempts.add(tallies)
 	if failing {
-		s.wakeBacklog()
+		s.backlog.Wake()
 	}
 	return nil
 }
@@ -588,7 +557,7 @@ func webhooksOf(ctx context.Context, tx pgx.Tx, recs []hookd.AttemptRecord) ([]s
 		return nil, err
 	}
 	type pair struct{ delivery, webhook string }
-	pairs, err := collect(rows, func(row pgx.Row) (pair, error) {
+	pairs, err := collect(rows, func(row sqlstore.Row) (pair, error) {
 		var p pair
 		err := row.Scan(&p.delivery, &p.webhook)
 		return p, err

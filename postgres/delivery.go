@@ -5,34 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/hookd/hookd"
 	"github.com/hookd/hookd/internal/sqlstore"
 	"github.com/jackc/pgx/v5"
 )
-
-// deliveryColumnList is what scanDelivery reads, in order.
-var deliveryColumnList = []string{"id", "workspace_id", "event_id", "webhook_id", "event_type", "status",
-	"attempts", "scheduled_attempts", "manual", "once", "next_attempt_at", "last_status_code", "created_at",
-	"updated_at"}
-
-var deliveryColumns = strings.Join(deliveryColumnList, ", ")
-
-// scanDelivery reads a row of deliveryColumns, then extra columns into
-// extra.
-func scanDelivery(row pgx.Row, extra ...any) (hookd.Delivery, error) {
-	var d hookd.Delivery
-	dst := append([]any{&d.ID, &d.WorkspaceID, &d.EventID, &d.WebhookID, &d.EventType, &d.Status, &d.Attempts,
-		&d.ScheduledAttempts, &d.Manual, &d.Once, &d.NextAttemptAt, &d.LastStatusCode, &d.CreatedAt,
-		&d.UpdatedAt}, extra...)
-	if err := row.Scan(dst...); err != nil {
-		return d, err
-	}
-	d.NextAttemptAt = utcPtr(d.NextAttemptAt)
-	return d, nil
-}
 
 // ListDeliveries returns a page of the webhook's deliveries, newest first,
 // without attempt logs, filtered by status, event type and creation time. A
@@ -41,24 +19,8 @@ func (s *Store) ListDeliveries(ctx context.Context, f hookd.DeliveryFilter) ([]h
 	limit := sqlstore.PageLimit(f.Page)
 	var out []hookd.Delivery
 	err := s.read(ctx, "list deliveries", func(ctx context.Context, tx pgx.Tx) error {
-		if err := webhookInWorkspace(ctx, tx, f.WorkspaceID, f.WebhookID); err != nil {
-			return err
-		}
-		var a args
-		q := `SELECT ` + deliveryColumns + ` FROM deliveries WHERE webhook_id = ` + a.add(f.WebhookID) +
-			` AND workspace_id = ` + a.add(f.WorkspaceID)
-		if f.Status != "" {
-			q += ` AND status = ` + a.add(f.Status)
-		}
-		if f.EventType != "" {
-			q += ` AND event_type = ` + a.add(f.EventType)
-		}
-		q += a.page(f.Page, f.Since, f.Until)
-		rows, err := tx.Query(ctx, q, a...)
-		if err != nil {
-			return err
-		}
-		out, err = collect(rows, func(row pgx.Row) (hookd.Delivery, error) { return scanDelivery(row) })
+		var err error
+		out, err = sqlstore.WrittenDeliveries(ctx, pgQuerier{tx}, &dialect, f)
 		return err
 	})
 	if err != nil {
@@ -75,7 +37,7 @@ func (s *Store) Delivery(ctx context.Context, workspaceID, webhookID, id string)
 	var d hookd.Delivery
 	err := s.read(ctx, "get delivery", func(ctx context.Context, tx pgx.Tx) error {
 		var err error
-		d, err = scanDelivery(tx.QueryRow(ctx, `SELECT `+deliveryColumns+` FROM deliveries
+		d, err = sqlstore.ScanDelivery(tx.QueryRow(ctx, `SELECT `+sqlstore.DeliveryColumns+` FROM deliveries
 			WHERE id = $1 AND webhook_id = $2 AND workspace_id = $3`, id, webhookID, workspaceID))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return hookd.NotFound("delivery", id)
@@ -99,7 +61,7 @@ func attemptLog(ctx context.Context, q querier, deliveryID string) ([]hookd.Atte
 	if err != nil {
 		return nil, err
 	}
-	return collect(rows, func(row pgx.Row) (hookd.Attempt, error) {
+	return collect(rows, func(row sqlstore.Row) (hookd.Attempt, error) {
 		var (
 			a                 hookd.Attempt
 			request, response []byte
@@ -126,7 +88,7 @@ func attemptLog(ctx context.Context, q querier, deliveryID string) ([]hookd.Atte
 // if it fails. A delivery that does not exist for that webhook and
 // workspace is ENOTFOUND.
 func (s *Store) RetryDelivery(ctx context.Context, workspaceID, webhookID, id string, now time.Time) error {
-	now = roundTime(now)
+	now = sqlstore.RoundTime(now)
 	return s.write(ctx, "retry delivery", func(ctx context.Context, tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE deliveries
 			SET once = CASE WHEN status = 'pending' THEN once ELSE true END,
@@ -146,20 +108,20 @@ func (s *Store) RetryDelivery(ctx context.Context, workspaceID, webhookID, id st
 // many it re-queued. A webhook that does not exist in the workspace is
 // ENOTFOUND.
 func (s *Store) RecoverDeliveries(ctx context.Context, workspaceID, webhookID string, since, until, now time.Time) (int, error) {
-	now = roundTime(now)
+	now = sqlstore.RoundTime(now)
 	var n int64
 	err := s.write(ctx, "recover deliveries", func(ctx context.Context, tx pgx.Tx) error {
-		if err := webhookInWorkspace(ctx, tx, workspaceID, webhookID); err != nil {
+		if err := sqlstore.WebhookInWorkspace(ctx, pgQuerier{tx}, &dialect, workspaceID, webhookID); err != nil {
 			return err
 		}
-		var a args
-		q := `UPDATE deliveries SET status = 'pending', next_attempt_at = ` + a.add(now) + `, scheduled_attempts = 0,
+		a := dialect.Args()
+		q := `UPDATE deliveries SET status = 'pending', next_attempt_at = ` + a.Add(now) + `, scheduled_attempts = 0,
 			manual = false, once = false, lease_expires_at = NULL, leased_by = NULL, updated_at = $1
-			WHERE webhook_id = ` + a.add(webhookID) + ` AND status = 'failed' AND created_at >= ` + a.add(since)
+			WHERE webhook_id = ` + a.Add(webhookID) + ` AND status = 'failed' AND created_at >= ` + a.Add(since)
 		if !until.IsZero() {
-			q += ` AND created_at < ` + a.add(until)
+			q += ` AND created_at < ` + a.Add(until)
 		}
-		tag, err := tx.Exec(ctx, q, a...)
+		tag, err := tx.Exec(ctx, q, a.List...)
 		if err != nil {
 			return err
 		}

@@ -15,31 +15,10 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-const eventColumns = `id, workspace_id, type, payload, channels, idempotency_key, created_at`
-
-func scanEvent(row pgx.Row) (hookd.Event, error) {
-	var (
-		e        hookd.Event
-		payload  []byte
-		channels []byte
-	)
-	if err := row.Scan(&e.ID, &e.WorkspaceID, &e.Type, &payload, &channels, &e.IdempotencyKey, &e.CreatedAt); err != nil {
-		return e, err
-	}
-	if payload != nil {
-		e.Payload = payload
-	}
-	if err := fromJSON(channels, &e.Channels); err != nil {
-		return e, fmt.Errorf("event %s: %w", e.ID, err)
-	}
-	e.Deliveries = []hookd.Delivery{}
-	return e, nil
-}
-
 // Statements of the publish path. Events and deliveries go in with one
 // INSERT each for the whole call, from arrays.
 const (
-	sqlInsertEvents = `INSERT INTO events (` + eventColumns + `)
+	sqlInsertEvents = `INSERT INTO events (` + sqlstore.EventColumns + `)
 		SELECT u.id, u.workspace_id, u.type, u.payload, u.channels::json, u.idempotency_key, $7
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::text[], $6::text[])
 			AS u (id, workspace_id, type, payload, channels, idempotency_key)`
@@ -74,7 +53,7 @@ func (s *Store) Publish(ctx context.Context, events []*hookd.Event, now time.Tim
 	if len(events) == 0 {
 		return nil
 	}
-	now = roundTime(now)
+	now = sqlstore.RoundTime(now)
 	var out []hookd.Event
 	err := s.write(ctx, "publish", func(ctx context.Context, tx pgx.Tx) error {
 		var (
@@ -152,7 +131,7 @@ func publish(ctx context.Context, tx pgx.Tx, events []*hookd.Event, now time.Tim
 			firstOfKey[k] = i
 		}
 		e := *in
-		e.ID = newID(e.ID, hookd.PrefixEvent, now)
+		e.ID = sqlstore.NewID(e.ID, hookd.PrefixEvent, now)
 		e.CreatedAt = now
 		e.Deliveries = []hookd.Delivery{}
 		if err := ev.add(&e); err != nil {
@@ -307,7 +286,7 @@ func workspacesExist(ctx context.Context, q querier, ids []string) error {
 	return nil
 }
 
-func scanString(row pgx.Row) (string, error) {
+func scanString(row sqlstore.Row) (string, error) {
 	var s string
 	err := row.Scan(&s)
 	return s, err
@@ -349,7 +328,7 @@ func lockIdempotencyKeys(ctx context.Context, tx pgx.Tx, keys []wsKey, now time.
 		id, workspace, key string
 		created            time.Time
 	}
-	list, err := collect(rows, func(row pgx.Row) (found, error) {
+	list, err := collect(rows, func(row sqlstore.Row) (found, error) {
 		var f found
 		err := row.Scan(&f.id, &f.workspace, &f.key, &f.created)
 		return f, err
@@ -403,7 +382,7 @@ func activeWebhooks(ctx context.Context, q querier, workspaces []string) (map[st
 	if err != nil {
 		return nil, err
 	}
-	list, err := collect(rows, func(row pgx.Row) (hookd.Webhook, error) {
+	list, err := collect(rows, func(row sqlstore.Row) (hookd.Webhook, error) {
 		var (
 			w                hookd.Webhook
 			events, channels []byte
@@ -436,14 +415,14 @@ func activeWebhooks(ctx context.Context, q querier, workspaces []string) (map[st
 // the claim to send. e's IdempotencyKey is not stored. A webhook that does
 // not exist in the workspace is ENOTFOUND.
 func (s *Store) PublishTest(ctx context.Context, e *hookd.Event, webhookID string, now, leaseUntil time.Time) (*hookd.Claim, error) {
-	now = roundTime(now)
+	now = sqlstore.RoundTime(now)
 	stored := *e
-	stored.ID = newID(stored.ID, hookd.PrefixEvent, now)
+	stored.ID = sqlstore.NewID(stored.ID, hookd.PrefixEvent, now)
 	stored.CreatedAt = now
 	stored.IdempotencyKey = ""
 	var claim hookd.Claim
 	err := s.write(ctx, "publish test", func(ctx context.Context, tx pgx.Tx) error {
-		w, err := scanWebhook(tx.QueryRow(ctx, `SELECT `+webhookColumns+` FROM webhooks WHERE id = $1`, webhookID))
+		w, err := sqlstore.ScanWebhook(tx.QueryRow(ctx, `SELECT `+sqlstore.WebhookColumns+` FROM webhooks WHERE id = $1`, webhookID))
 		if errors.Is(err, pgx.ErrNoRows) || err == nil && w.WorkspaceID != e.WorkspaceID {
 			return hookd.NotFound("webhook", webhookID)
 		}
@@ -494,11 +473,11 @@ func (s *Store) PublishTest(ctx context.Context, e *hookd.Event, webhookID strin
 
 // loadEvents reads events by id, with their deliveries, in id order.
 func loadEvents(ctx context.Context, q querier, ids []string) ([]hookd.Event, error) {
-	rows, err := q.Query(ctx, `SELECT `+eventColumns+` FROM events WHERE id = ANY($1) ORDER BY id`, ids)
+	rows, err := q.Query(ctx, `SELECT `+sqlstore.EventColumns+` FROM events WHERE id = ANY($1) ORDER BY id`, ids)
 	if err != nil {
 		return nil, err
 	}
-	events, err := collect(rows, scanEvent)
+	events, err := collect(rows, sqlstore.ScanEvent)
 	if err != nil {
 		return nil, err
 	}
@@ -508,89 +487,13 @@ func loadEvents(ctx context.Context, q querier, ids []string) ([]hookd.Event, er
 // loadEvent reads the event id of the workspace with its deliveries, or
 // returns ENOTFOUND.
 func loadEvent(ctx context.Context, q querier, workspaceID, id string) (*hookd.Event, error) {
-	e, err := scanEvent(q.QueryRow(ctx, `SELECT `+eventColumns+` FROM events WHERE id = $1 AND workspace_id = $2`,
-		id, workspaceID))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, hookd.NotFound("event", id)
-	}
-	if err != nil {
-		return nil, err
-	}
-	events := []hookd.Event{e}
-	if err := fillDeliveries(ctx, q, events); err != nil {
-		return nil, err
-	}
-	return &events[0], nil
+	return sqlstore.LoadEvent(ctx, pgQuerier{q}, &dialect, workspaceID, id, func(events []hookd.Event) error {
+		return fillDeliveries(ctx, q, events)
+	})
 }
 
 // fillDeliveries sets the Deliveries of events, with one query.
 func fillDeliveries(ctx context.Context, q querier, events []hookd.Event) error {
-	if len(events) == 0 {
-		return nil
-	}
-	index := make(map[string]int, len(events))
-	ids := make([]string, len(events))
-	for i, e := range events {
-		index[e.ID] = i
-		ids[i] = e.ID
-		events[i].Deliveries = []hookd.Delivery{}
-	}
-	rows, err := q.Query(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE event_id = ANY($1) ORDER BY id`, ids)
-	if err != nil {
-		return err
-	}
-	ds, err := collect(rows, func(row pgx.Row) (hookd.Delivery, error) { return scanDelivery(row) })
-	if err != nil {
-		return err
-	}
-	for _, d := range ds {
-		i := index[d.EventID]
-		events[i].Deliveries = append(events[i].Deliveries, d)
-	}
-	return nil
-}
-
-// Event returns the event id of the workspace with its deliveries (without
-// attempt logs), or ENOTFOUND.
-func (s *Store) Event(ctx context.Context, workspaceID, id string) (*hookd.Event, error) {
-	var e *hookd.Event
-	err := s.read(ctx, "get event", func(ctx context.Context, tx pgx.Tx) error {
-		var err error
-		e, err = loadEvent(ctx, tx, workspaceID, id)
-		return err
-	})
-	return e, err
-}
-
-// ListEvents returns a page of the workspace's events, newest first, each
-// with its deliveries (without attempt logs). A missing workspace is
-// ENOTFOUND.
-func (s *Store) ListEvents(ctx context.Context, f hookd.EventFilter) ([]hookd.Event, string, error) {
-	limit := sqlstore.PageLimit(f.Page)
-	var out []hookd.Event
-	err := s.read(ctx, "list events", func(ctx context.Context, tx pgx.Tx) error {
-		if err := workspaceExists(ctx, tx, f.WorkspaceID, false); err != nil {
-			return err
-		}
-		var a args
-		q := `SELECT ` + eventColumns + ` FROM events WHERE workspace_id = ` + a.add(f.WorkspaceID)
-		if f.Type != "" {
-			q += ` AND type = ` + a.add(f.Type)
-		}
-		q += a.page(f.Page, f.Since, f.Until)
-		rows, err := tx.Query(ctx, q, a...)
-		if err != nil {
-			return err
-		}
-		out, err = collect(rows, scanEvent)
-		if err != nil {
-			return err
-		}
-		return fillDeliveries(ctx, tx, out[:min(len(out), limit)])
-	})
-	if err != nil {
-		return nil, "", err
-	}
-	out, next := sqlstore.Cut(out, limit, func(e hookd.Event) string { return e.ID })
-	return out, next, nil
+	_, _, err := sqlstore.FillDeliveries(ctx, pgQuerier{q}, &dialect, events)
+	return err
 }

@@ -16,7 +16,7 @@ import (
 // ECONFLICT when that request is still running (in any process) or the key
 // was used for a different request.
 func (s *Store) ReserveIdempotencyKey(ctx context.Context, scope, key, fingerprint string, now time.Time) (*hookd.IdempotentResponse, error) {
-	now = roundTime(now)
+	now = sqlstore.RoundTime(now)
 	var resp *hookd.IdempotentResponse
 	err := s.write(ctx, "reserve idempotency key", func(ctx context.Context, tx pgx.Tx) error {
 		resp = nil
@@ -43,27 +43,4 @@ func (s *Store) ReserveIdempotencyKey(ctx context.Context, scope, key, fingerpri
 		return err
 	})
 	return resp, err
-}
-
-// SaveIdempotentResponse stores the answer to a reserved key. A key that is
-// not reserved (released or purged) is ENOTFOUND.
-func (s *Store) SaveIdempotentResponse(ctx context.Context, scope, key string, resp hookd.IdempotentResponse) error {
-	body := resp.Body
-	if body == nil {
-		body = []byte{}
-	}
-	return s.write(ctx, "save idempotent response", func(ctx context.Context, tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE idempotency_keys SET status = $1, body = $2, done = true
-			WHERE scope = $3 AND key = $4`, resp.Status, body, scope, key)
-		return mustAffect(tag, err, hookd.NotFound("idempotency key", key))
-	})
-}
-
-// ReleaseIdempotencyKey forgets a reserved key, so that the request can be
-// tried again. Releasing an unknown key does nothing.
-func (s *Store) ReleaseIdempotencyKey(ctx context.Context, scope, key string) error {
-	return s.write(ctx, "release idempotency key", func(ctx context.Context, tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2`, scope, key)
-		return err
-	})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"time"
 
 	"github.com/hookd/hookd/internal/sqlstore"
 	"github.com/jackc/pgx/v5"
@@ -60,27 +59,13 @@ func (s *Store) migrate(ctx context.Context) error {
 		return wrap("migrate", err)
 	}
 	r := sqlstore.Runner{
-		Begin: func(ctx context.Context, fn func(sqlstore.Tx) error) error {
-			return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error { return fn(pgTx{tx}) })
+		Dialect: &dialect,
+		Begin: func(ctx context.Context, fn func(sqlstore.Querier) error) error {
+			return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error { return fn(pgQuerier{tx}) })
 		},
-		Applied:   `SELECT count(*) FROM schema_migrations WHERE version = $1`,
-		Record:    `INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)`,
-		AppliedAt: func() any { return time.Now() },
 	}
 	if err := r.Apply(ctx, list); err != nil {
 		return wrap("migrate", err)
 	}
 	return nil
-}
-
-// pgTx is a pgx.Tx as the shared SQL code runs statements.
-type pgTx struct{ tx pgx.Tx }
-
-func (t pgTx) Exec(ctx context.Context, q string, args ...any) error {
-	_, err := t.tx.Exec(ctx, q, args...)
-	return err
-}
-
-func (t pgTx) QueryRow(ctx context.Context, q string, args ...any) sqlstore.Row {
-	return t.tx.QueryRow(ctx, q, args...)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hookd/hookd"
+	"github.com/hookd/hookd/internal/sqlstore"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -43,42 +44,10 @@ const (
 		FROM deliveries WHERE status = 'pending'`
 	// sqlTroubled lists the webhooks that are failing (active, with a
 	// failing streak) and then those disabled, most recently updated first.
-	sqlTroubled = `SELECT ` + webhookColumns + ` FROM webhooks
+	sqlTroubled = `SELECT ` + sqlstore.WebhookColumns + ` FROM webhooks
 		WHERE status = 'disabled' OR failing_since IS NOT NULL
 		ORDER BY status = 'disabled', updated_at DESC, id DESC LIMIT $1`
 )
-
-// minuteTally is what a batch of records adds to one minute's counts.
-type minuteTally struct {
-	minute            time.Time
-	succeeded, failed int
-}
-
-// tallyMinutes counts the records of recs that were applied by the minute
-// their attempt started in, in the order the minutes first appear.
-func tallyMinutes(recs []hookd.AttemptRecord, applied []bool) []minuteTally {
-	var out []minuteTally
-	for i := range recs {
-		if !applied[i] {
-			continue
-		}
-		m := recs[i].Attempt.StartedAt.UTC().Truncate(time.Minute)
-		j := len(out) - 1
-		for j >= 0 && !out[j].minute.Equal(m) {
-			j--
-		}
-		if j < 0 {
-			out = append(out, minuteTally{minute: m})
-			j = len(out) - 1
-		}
-		if recs[i].Succeeded {
-			out[j].succeeded++
-		} else {
-			out[j].failed++
-		}
-	}
-	return out
-}
 
 // attemptCounts are the attempts this process recorded and has not
 // written to attempt_minutes yet, by minute.
@@ -91,7 +60,7 @@ type attemptCounts struct {
 }
 
 // add counts tallies.
-func (c *attemptCounts) add(tallies []minuteTally) {
+func (c *attemptCounts) add(tallies []sqlstore.MinuteTally) {
 	if len(tallies) == 0 {
 		return
 	}
@@ -101,21 +70,21 @@ func (c *attemptCounts) add(tallies []minuteTally) {
 		c.pending = map[time.Time][2]int{}
 	}
 	for _, t := range tallies {
-		n := c.pending[t.minute]
-		c.pending[t.minute] = [2]int{n[0] + t.succeeded, n[1] + t.failed}
+		n := c.pending[t.Minute]
+		c.pending[t.Minute] = [2]int{n[0] + t.Succeeded, n[1] + t.Failed}
 	}
 }
 
 // take returns the counts, in time order, and forgets them.
-func (c *attemptCounts) take() []minuteTally {
+func (c *attemptCounts) take() []sqlstore.MinuteTally {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make([]minuteTally, 0, len(c.pending))
+	out := make([]sqlstore.MinuteTally, 0, len(c.pending))
 	for m, n := range c.pending {
-		out = append(out, minuteTally{minute: m, succeeded: n[0], failed: n[1]})
+		out = append(out, sqlstore.MinuteTally{Minute: m, Succeeded: n[0], Failed: n[1]})
 	}
 	clear(c.pending)
-	slices.SortFunc(out, func(a, b minuteTally) int { return a.minute.Compare(b.minute) })
+	slices.SortFunc(out, func(a, b sqlstore.MinuteTally) int { return a.Minute.Compare(b.Minute) })
 	return out
 }
 
@@ -134,7 +103,7 @@ func (s *Store) flushAttemptCounts(ctx context.Context) error {
 	err := s.write(ctx, "write attempt counts", func(ctx context.Context, tx pgx.Tx) error {
 		var b pgx.Batch
 		for _, m := range tallies {
-			b.Queue(sqlCountAttempts, m.minute, shard, m.succeeded, m.failed)
+			b.Queue(sqlCountAttempts, m.Minute, shard, m.Succeeded, m.Failed)
 		}
 		return tx.SendBatch(ctx, &b).Close()
 	})
@@ -177,7 +146,7 @@ func (s *Store) purgeAttemptMinutes(ctx context.Context, before time.Time) error
 		return err
 	}
 	return s.write(ctx, "purge attempt counts", func(ctx context.Context, tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `DELETE FROM attempt_minutes WHERE minute < $1`, roundTime(before))
+		_, err := tx.Exec(ctx, `DELETE FROM attempt_minutes WHERE minute < $1`, sqlstore.RoundTime(before))
 		return err
 	})
 }
@@ -211,7 +180,7 @@ func (s *Store) Overview(ctx context.Context, now time.Time) (*hookd.Overview, e
 		o.Troubled = o.Troubled[:0]
 		var b pgx.Batch
 		b.Queue(sqlOverviewMinutes, first, last)
-		b.Queue(sqlOverviewTotals, roundTime(now))
+		b.Queue(sqlOverviewTotals, sqlstore.RoundTime(now))
 		b.Queue(sqlTroubled, hookd.OverviewTroubled)
 		res := tx.SendBatch(ctx, &b)
 		defer res.Close()
@@ -245,7 +214,7 @@ func (s *Store) Overview(ctx context.Context, now time.Time) (*hookd.Overview, e
 		if rows, err = res.Query(); err != nil {
 			return err
 		}
-		troubled, err := collect(rows, scanWebhook)
+		troubled, err := collect(rows, sqlstore.ScanWebhook)
 		if err != nil {
 			return err
 		}

@@ -60,6 +60,9 @@ const (
 // processes may share. It is safe for concurrent use. Make one with Open
 // and release it with Close.
 type Store struct {
+	// Shared holds the methods whose SQL is the same on both engines.
+	sqlstore.Shared
+
 	pool     *pgxpool.Pool
 	connCfg  *pgx.ConnConfig // for the listener's own connections
 	instance string
@@ -72,11 +75,10 @@ type Store struct {
 	claimTurn atomic.Uint64
 
 	closeOnce sync.Once
-	closing   chan struct{} // closed by Close: listeners and the backlog worker end
+	closing   chan struct{} // closed by Close: listeners end
 	listeners sync.WaitGroup
-	// backlogWake wakes the worker that fails disabled webhooks' backlogs
-	// (backlog.go).
-	backlogWake chan struct{}
+	// backlog fails disabled webhooks' backlogs (backlog.go).
+	backlog sqlstore.Worker
 	// attempts are the attempt counts not yet written (overview.go).
 	attempts attemptCounts
 }
@@ -129,6 +131,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		storage:  hookd.NewStorageState(cfg.Logger),
 		closing:  make(chan struct{}),
 	}
+	s.Shared = sqlstore.NewShared(engine{s}, &dialect)
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
@@ -178,6 +181,7 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.closing)
+		s.backlog.Stop()
 		s.listeners.Wait()
 		s.pool.Close()
 	})
@@ -323,26 +327,6 @@ func Unavailable(err error) bool {
 
 // Times are stored as timestamptz, to the microsecond.
 
-// roundTime returns t as the store gives it back: UTC, to the microsecond.
-func roundTime(t time.Time) time.Time { return time.UnixMicro(t.UnixMicro()).UTC() }
-
-func roundTimePtr(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	r := roundTime(*t)
-	return &r
-}
-
-// utcPtr normalizes a scanned nullable time.
-func utcPtr(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	u := t.UTC()
-	return &u
-}
-
 // jsonValue marshals v for a json column. nilValue says that v stands for
 // a nil slice or map, stored as NULL so that nil and empty stay apart.
 func jsonValue(v any, nilValue bool) ([]byte, error) {
@@ -379,42 +363,4 @@ func mustAffect(tag pgconn.CommandTag, err error, notFound error) error {
 		return notFound
 	}
 	return nil
-}
-
-// newID returns id, or a new id with prefix made at t (or now when t is
-// zero) when id is empty.
-func newID(id, prefix string, t time.Time) string {
-	if id != "" {
-		return id
-	}
-	if t.IsZero() {
-		t = time.Now()
-	}
-	return hookd.NewID(prefix, t)
-}
-
-// args is a growing list of query arguments that hands out their $n
-// placeholders.
-type args []any
-
-func (a *args) add(v any) string {
-	*a = append(*a, v)
-	return fmt.Sprintf("$%d", len(*a))
-}
-
-// page returns the end of a list query newest first: the since (inclusive)
-// and until (exclusive) conditions where set, p's cursor, the order and
-// LIMIT n+1 (cut trims the extra row and gives the next cursor).
-func (a *args) page(p hookd.Page, since, until *time.Time) string {
-	var q string
-	if since != nil {
-		q += ` AND created_at >= ` + a.add(*since)
-	}
-	if until != nil {
-		q += ` AND created_at < ` + a.add(*until)
-	}
-	if p.Cursor != "" {
-		q += ` AND id < ` + a.add(p.Cursor)
-	}
-	return q + ` ORDER BY id DESC LIMIT ` + a.add(sqlstore.PageLimit(p)+1)
 }

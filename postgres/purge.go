@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/hookd/hookd"
+	"github.com/hookd/hookd/internal/sqlstore"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -24,7 +25,7 @@ const sqlPurgeLock = `SELECT pg_try_advisory_xact_lock(1751936100, hashtext('hoo
 // another process is purging the same database. It returns how many
 // deliveries it deleted.
 func (s *Store) Purge(ctx context.Context, r hookd.PurgeRequest) (int, error) {
-	before := roundTime(r.Before)
+	before := sqlstore.RoundTime(r.Before)
 	if err := s.purgeAttemptMinutes(ctx, r.IdempotencyBefore); err != nil {
 		return 0, err
 	}
@@ -87,14 +88,14 @@ func (s *Store) Purge(ctx context.Context, r hookd.PurgeRequest) (int, error) {
 		curAt, curID = nextAt, nextID
 	}
 	err := s.write(ctx, "purge idempotency keys", func(ctx context.Context, tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `DELETE FROM idempotency_keys WHERE created_at < $1`, roundTime(r.IdempotencyBefore))
+		_, err := tx.Exec(ctx, `DELETE FROM idempotency_keys WHERE created_at < $1`, sqlstore.RoundTime(r.IdempotencyBefore))
 		return err
 	})
 	if err != nil {
 		return total, err
 	}
 	err = s.write(ctx, "purge portal links", func(ctx context.Context, tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `DELETE FROM portal_links WHERE expires_at < $1`, roundTime(r.IdempotencyBefore))
+		_, err := tx.Exec(ctx, `DELETE FROM portal_links WHERE expires_at < $1`, sqlstore.RoundTime(r.IdempotencyBefore))
 		return err
 	})
 	return total, err

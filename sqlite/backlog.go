@@ -4,10 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"sync"
 	"time"
 
 	"github.com/hookd/hookd"
+	"github.com/hookd/hookd/internal/sqlstore"
 )
 
 // Failing a disabled webhook's backlog. The transaction that disables a
@@ -158,82 +158,11 @@ func (s *Store) failQueued(ctx context.Context, tx *sql.Tx, webhookID string, no
 	return len(failed), nil
 }
 
-// backlogWorker runs the batches that the disabling transactions leave to
-// it, and at start those of disables a crash cut short. A batch that fails
-// is tried again after backlogRetry.
-type backlogWorker struct {
-	wake   chan struct{}
-	cancel context.CancelFunc
-	done   chan struct{}
-	once   sync.Once
-}
-
+// backlogRetry is how long the backlog worker (s.backlog) waits after a
+// batch that failed.
 const backlogRetry = time.Second
-
-// start runs the worker until stop; it looks for marked webhooks at once.
-func (b *backlogWorker) start(s *Store) {
-	ctx, cancel := context.WithCancel(context.Background())
-	b.wake, b.cancel, b.done = make(chan struct{}, 1), cancel, make(chan struct{})
-	b.notify()
-	go func() {
-		defer close(b.done)
-		retry := time.NewTimer(0)
-		<-retry.C
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-b.wake:
-			case <-retry.C:
-			}
-			if err := s.failMarked(ctx); err != nil && ctx.Err() == nil {
-				retry.Reset(backlogRetry)
-			}
-		}
-	}()
-}
-
-// notify wakes the worker.
-func (b *backlogWorker) notify() {
-	select {
-	case b.wake <- struct{}{}:
-	default:
-	}
-}
-
-// stop ends the worker once its batch under way is done. It is safe to
-// call more than once, and without start.
-func (b *backlogWorker) stop() {
-	b.once.Do(func() {
-		if b.cancel != nil {
-			b.cancel()
-			<-b.done
-		}
-	})
-}
 
 // failMarked runs the batches of every marked webhook.
 func (s *Store) failMarked(ctx context.Context) error {
-	var ids []string
-	err := s.read(ctx, "list failing webhooks", func(ctx context.Context, tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT id FROM webhooks WHERE failing_at IS NOT NULL`)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				return err
-			}
-			ids = append(ids, id)
-		}
-		return rows.Err()
-	})
-	for _, id := range ids {
-		if err == nil {
-			err = s.failBacklog(ctx, id)
-		}
-	}
-	return err
+	return sqlstore.FailMarked(ctx, sqlQuerier{s.reader}, s.failBacklog)
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/hookd/hookd"
+	"github.com/hookd/hookd/internal/sqlstore"
 )
 
 // The claim path. The claim queries read the partial index
@@ -43,7 +44,7 @@ const (
 // sqlClaimDue reads up to ?4 claimable deliveries of webhook ?1 in due
 // order, with their events' payloads, without the leased ones listed in
 // the JSON array ?3.
-var sqlClaimDue = `SELECT d.` + strings.Join(deliveryColumnList, ", d.") + `, e.payload
+var sqlClaimDue = `SELECT d.` + strings.Join(sqlstore.DeliveryColumnList, ", d.") + `, e.payload
 	FROM deliveries AS d INDEXED BY deliveries_due
 	CROSS JOIN events AS e ON e.id = d.event_id
 	WHERE d.webhook_id = ? AND d.status = 'pending' AND d.next_attempt_at <= ?
@@ -64,15 +65,9 @@ var sqlClaimDue = `SELECT d.` + strings.Join(deliveryColumnList, ", d.") + `, e.
 // round moves on at every call. Claims of one webhook share one *Webhook.
 // A LeaseUntil not after Now is EINVALID.
 func (s *Store) ClaimDue(ctx context.Context, r hookd.ClaimRequest) ([]hookd.Claim, error) {
-	if r.Limit <= 0 {
-		return nil, nil
-	}
-	if !r.LeaseUntil.After(r.Now) {
-		return nil, hookd.Errorf(hookd.EINVALID, "the lease must end after now")
-	}
-	per := r.PerWebhook
-	if per <= 0 || per > r.Limit {
-		per = r.Limit
+	per, err := sqlstore.ClaimShare(r)
+	if per == 0 || err != nil {
+		return nil, err
 	}
 	// Webhook and workspace ids never collide (their prefixes differ):
 	// one set holds both.
@@ -99,7 +94,7 @@ func (s *Store) ClaimDue(ctx context.Context, r hookd.ClaimRequest) ([]hookd.Cla
 	// Queued deliveries whose lease ran out are to be read again.
 	s.queue.released(expired)
 	c := claimer{s: s, now: now, leaseUntil: micros(r.LeaseUntil), held: held}
-	err := s.read(ctx, "claim deliveries", func(ctx context.Context, tx *sql.Tx) error {
+	err = s.read(ctx, "claim deliveries", func(ctx context.Context, tx *sql.Tx) error {
 		c.ctx, c.tx = ctx, tx
 		ids, err := c.dueWebhooks(exclude)
 		if err != nil || len(ids) == 0 {
@@ -235,7 +230,7 @@ func (c *claimer) claim(h dueHook, n int) (int, error) {
 	}
 	w := c.webhooks[h.id]
 	if w == nil {
-		w, err = scanWebhook(c.hook.QueryRowContext(c.ctx, h.id))
+		w, err = sqlstore.ScanWebhook(c.hook.QueryRowContext(c.ctx, h.id))
 		if err != nil {
 			return 0, err
 		}
@@ -271,7 +266,7 @@ func (c *claimer) claimWritten(webhookID string, n int) (int, error) {
 	first := len(c.claims)
 	for rows.Next() {
 		var payload []byte
-		d, err := scanDelivery(rows, &payload)
+		d, err := sqlstore.ScanDelivery(rows, &payload)
 		if err != nil {
 			rows.Close()
 			return 0, err

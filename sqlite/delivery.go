@@ -14,35 +14,6 @@ import (
 	"github.com/hookd/hookd/internal/sqlstore"
 )
 
-// deliveryColumnList is what scanDelivery reads, in order.
-var deliveryColumnList = []string{"id", "workspace_id", "event_id", "webhook_id", "event_type", "status",
-	"attempts", "scheduled_attempts", "manual", "once", "next_attempt_at", "last_status_code", "created_at",
-	"updated_at"}
-
-var deliveryColumns = strings.Join(deliveryColumnList, ", ")
-
-// scanDelivery reads a row of deliveryColumns, then extra columns into
-// extra.
-func scanDelivery(row interface{ Scan(...any) error }, extra ...any) (hookd.Delivery, error) {
-	var (
-		d                hookd.Delivery
-		manual, once     int64
-		next, code       sql.NullInt64
-		created, updated int64
-	)
-	dst := append([]any{&d.ID, &d.WorkspaceID, &d.EventID, &d.WebhookID, &d.EventType, &d.Status, &d.Attempts,
-		&d.ScheduledAttempts, &manual, &once, &next, &code, &created, &updated}, extra...)
-	err := row.Scan(dst...)
-	if err != nil {
-		return d, err
-	}
-	d.Manual, d.Once = manual != 0, once != 0
-	d.NextAttemptAt = timePtr(next)
-	d.LastStatusCode = intPtr(code)
-	d.CreatedAt, d.UpdatedAt = fromMicros(created), fromMicros(updated)
-	return d, nil
-}
-
 // ListDeliveries returns a page of the webhook's deliveries, newest first,
 // without attempt logs, filtered by status, event type and creation time. A
 // webhook that does not exist in the workspace is ENOTFOUND.
@@ -50,24 +21,8 @@ func (s *Store) ListDeliveries(ctx context.Context, f hookd.DeliveryFilter) ([]h
 	limit := sqlstore.PageLimit(f.Page)
 	var out []hookd.Delivery
 	err := s.read(ctx, "list deliveries", func(ctx context.Context, tx *sql.Tx) error {
-		if err := webhookInWorkspace(ctx, tx, f.WorkspaceID, f.WebhookID); err != nil {
-			return err
-		}
-		q := `SELECT ` + deliveryColumns + ` FROM deliveries WHERE webhook_id = ? AND workspace_id = ?`
-		args := []any{f.WebhookID, f.WorkspaceID}
-		if f.Status != "" {
-			q += ` AND status = ?`
-			args = append(args, f.Status)
-		}
-		if f.EventType != "" {
-			q += ` AND event_type = ?`
-			args = append(args, f.EventType)
-		}
-		q, args = createdBetween(q, args, f.Since, f.Until)
 		var err error
-		out, err = readPage(ctx, tx, q, args, f.Page, func(row interface{ Scan(...any) error }) (hookd.Delivery, error) {
-			return scanDelivery(row)
-		})
+		out, err = sqlstore.WrittenDeliveries(ctx, sqlQuerier{tx}, &dialect, f)
 		if err != nil || f.Status != "" && f.Status != hookd.DeliveryPending {
 			return err
 		}
@@ -97,7 +52,7 @@ func (s *Store) Delivery(ctx context.Context, workspaceID, webhookID, id string)
 			err error
 			log sql.NullString
 		)
-		d, err = scanDelivery(tx.QueryRowContext(ctx, `SELECT `+deliveryColumns+`, log FROM deliveries
+		d, err = sqlstore.ScanDelivery(tx.QueryRowContext(ctx, `SELECT `+sqlstore.DeliveryColumns+`, log FROM deliveries
 			WHERE id = ? AND webhook_id = ? AND workspace_id = ?`, id, webhookID, workspaceID), &log)
 		if errors.Is(err, sql.ErrNoRows) {
 			q, err := loadQueued(ctx, tx, workspaceID, webhookID, id)
@@ -354,7 +309,7 @@ func listQueued(ctx context.Context, tx *sql.Tx, written *sql.Stmt, f hookd.Deli
 func (s *Store) RecoverDeliveries(ctx context.Context, workspaceID, webhookID string, since, until, now time.Time) (int, error) {
 	var n int64
 	err := s.write(ctx, "recover deliveries", func(ctx context.Context, tx *sql.Tx) error {
-		if err := webhookInWorkspace(ctx, tx, workspaceID, webhookID); err != nil {
+		if err := sqlstore.WebhookInWorkspace(ctx, sqlQuerier{tx}, &dialect, workspaceID, webhookID); err != nil {
 			return err
 		}
 		q := `UPDATE deliveries SET status = 'pending', next_attempt_at = ?, scheduled_attempts = 0,

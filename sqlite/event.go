@@ -16,32 +16,10 @@ import (
 )
 
 const (
-	eventColumns   = `id, workspace_id, type, payload, channels, idempotency_key, created_at`
-	sqlInsertEvent = `INSERT INTO events (` + eventColumns + `, fanout) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+	sqlInsertEvent = `INSERT INTO events (` + sqlstore.EventColumns + `, fanout) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 	sqlEventByKey  = `SELECT id, created_at FROM events
 		WHERE workspace_id = ? AND idempotency_key = ? AND idempotency_key <> ''`
 )
-
-func scanEvent(row interface{ Scan(...any) error }) (hookd.Event, error) {
-	var (
-		e        hookd.Event
-		payload  []byte
-		channels sql.NullString
-		created  int64
-	)
-	if err := row.Scan(&e.ID, &e.WorkspaceID, &e.Type, &payload, &channels, &e.IdempotencyKey, &created); err != nil {
-		return e, err
-	}
-	if payload != nil {
-		e.Payload = payload
-	}
-	if err := fromJSON(channels, &e.Channels); err != nil {
-		return e, fmt.Errorf("event %s: %w", e.ID, err)
-	}
-	e.CreatedAt = fromMicros(created)
-	e.Deliveries = []hookd.Delivery{}
-	return e, nil
-}
 
 // publisher stores the events of the Publish calls of one group commit in
 // their transaction.
@@ -193,7 +171,7 @@ func (s *Store) publishGroup(group []*publishRequest) {
 			if _, err := tx.ExecContext(ctx, `SAVEPOINT publish_call`); err != nil {
 				return err
 			}
-			p.now = roundTime(r.now)
+			p.now = sqlstore.RoundTime(r.now)
 			p.heads = map[string]int64{}
 			out, err := p.publishAll(r.events)
 			if err != nil {
@@ -275,7 +253,7 @@ func (p *publisher) publish(e hookd.Event) (hookd.Event, error) {
 	if err != nil {
 		return e, err
 	}
-	e.ID = newID(e.ID, hookd.PrefixEvent, p.now)
+	e.ID = sqlstore.NewID(e.ID, hookd.PrefixEvent, p.now)
 	e.CreatedAt = p.now
 	var fanout []string
 	for i := range hooks {
@@ -360,14 +338,14 @@ func insertEvent(ctx context.Context, stmt *sql.Stmt, e *hookd.Event, fanout []s
 // the claim to send. e's IdempotencyKey is not stored. A webhook that does
 // not exist in the workspace is ENOTFOUND.
 func (s *Store) PublishTest(ctx context.Context, e *hookd.Event, webhookID string, now, leaseUntil time.Time) (*hookd.Claim, error) {
-	now = roundTime(now)
+	now = sqlstore.RoundTime(now)
 	stored := *e
-	stored.ID = newID(stored.ID, hookd.PrefixEvent, now)
+	stored.ID = sqlstore.NewID(stored.ID, hookd.PrefixEvent, now)
 	stored.CreatedAt = now
 	stored.IdempotencyKey = ""
 	var claim hookd.Claim
 	err := s.write(ctx, "publish test", func(ctx context.Context, tx *sql.Tx) error {
-		w, err := scanWebhook(tx.StmtContext(ctx, s.stmts.webhookByID).QueryRowContext(ctx, webhookID))
+		w, err := sqlstore.ScanWebhook(tx.StmtContext(ctx, s.stmts.webhookByID).QueryRowContext(ctx, webhookID))
 		if errors.Is(err, sql.ErrNoRows) || err == nil && w.WorkspaceID != e.WorkspaceID {
 			return hookd.NotFound("webhook", webhookID)
 		}
@@ -400,53 +378,16 @@ func (s *Store) PublishTest(ctx context.Context, e *hookd.Event, webhookID strin
 // loadEvent reads the event id of the workspace with its deliveries, or
 // returns ENOTFOUND.
 func loadEvent(ctx context.Context, q querier, workspaceID, id string) (*hookd.Event, error) {
-	e, err := scanEvent(q.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM events WHERE id = ? AND workspace_id = ?`,
-		id, workspaceID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, hookd.NotFound("event", id)
-	}
-	if err != nil {
-		return nil, err
-	}
-	events := []hookd.Event{e}
-	if err := fillDeliveries(ctx, q, events); err != nil {
-		return nil, err
-	}
-	return &events[0], nil
+	return sqlstore.LoadEvent(ctx, sqlQuerier{q}, &dialect, workspaceID, id, func(events []hookd.Event) error {
+		return fillDeliveries(ctx, q, events)
+	})
 }
 
-// fillDeliveries sets the Deliveries of events, with one query.
+// fillDeliveries sets the Deliveries of events, all of one workspace: the
+// written ones, then the queued ones (fillQueued).
 func fillDeliveries(ctx context.Context, q querier, events []hookd.Event) error {
-	if len(events) == 0 {
-		return nil
-	}
-	index := make(map[string]int, len(events))
-	ids := make([]string, len(events))
-	for i, e := range events {
-		index[e.ID] = i
-		ids[i] = e.ID
-		events[i].Deliveries = []hookd.Delivery{}
-	}
-	rows, err := q.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries
-		WHERE event_id IN (`+placeholders(len(ids))+`) ORDER BY id`, idArgs(ids)...)
-	if err != nil {
-		return err
-	}
-	have := map[string]bool{}
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			rows.Close()
-			return err
-		}
-		i := index[d.EventID]
-		events[i].Deliveries = append(events[i].Deliveries, d)
-		have[d.ID] = true
-	}
-	if err := rows.Close(); err != nil {
-		return err
-	}
-	if err := rows.Err(); err != nil {
+	index, have, err := sqlstore.FillDeliveries(ctx, sqlQuerier{q}, &dialect, events)
+	if err != nil || len(events) == 0 {
 		return err
 	}
 	return fillQueued(ctx, q, events, index, have)
@@ -529,46 +470,4 @@ func webhookCursors(ctx context.Context, q querier, workspaceID string) (map[str
 		out[id] = cursor
 	}
 	return out, rows.Err()
-}
-
-// Event returns the event id of the workspace with its deliveries (without
-// attempt logs), or ENOTFOUND.
-func (s *Store) Event(ctx context.Context, workspaceID, id string) (*hookd.Event, error) {
-	var e *hookd.Event
-	err := s.read(ctx, "get event", func(ctx context.Context, tx *sql.Tx) error {
-		var err error
-		e, err = loadEvent(ctx, tx, workspaceID, id)
-		return err
-	})
-	return e, err
-}
-
-// ListEvents returns a page of the workspace's events, newest first, each
-// with its deliveries (without attempt logs). A missing workspace is
-// ENOTFOUND.
-func (s *Store) ListEvents(ctx context.Context, f hookd.EventFilter) ([]hookd.Event, string, error) {
-	limit := sqlstore.PageLimit(f.Page)
-	var out []hookd.Event
-	err := s.read(ctx, "list events", func(ctx context.Context, tx *sql.Tx) error {
-		if err := workspaceExists(ctx, tx, f.WorkspaceID); err != nil {
-			return err
-		}
-		q := `SELECT ` + eventColumns + ` FROM events WHERE workspace_id = ?`
-		args := []any{f.WorkspaceID}
-		if f.Type != "" {
-			q += ` AND type = ?`
-			args = append(args, f.Type)
-		}
-		q, args = createdBetween(q, args, f.Since, f.Until)
-		var err error
-		if out, err = readPage(ctx, tx, q, args, f.Page, scanEvent); err != nil {
-			return err
-		}
-		return fillDeliveries(ctx, tx, out[:min(len(out), limit)])
-	})
-	if err != nil {
-		return nil, "", err
-	}
-	out, next := sqlstore.Cut(out, limit, func(e hookd.Event) string { return e.ID })
-	return out, next, nil
 }

@@ -43,26 +43,3 @@ func (s *Store) ReserveIdempotencyKey(ctx context.Context, scope, key, fingerpri
 	})
 	return resp, err
 }
-
-// SaveIdempotentResponse stores the answer to a reserved key. A key that is
-// not reserved (released or purged) is ENOTFOUND.
-func (s *Store) SaveIdempotentResponse(ctx context.Context, scope, key string, resp hookd.IdempotentResponse) error {
-	body := resp.Body
-	if body == nil {
-		body = []byte{}
-	}
-	return s.write(ctx, "save idempotent response", func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE idempotency_keys SET status = ?, body = ?, done = 1
-			WHERE scope = ? AND key = ?`, resp.Status, body, scope, key)
-		return mustAffect(res, err, hookd.NotFound("idempotency key", key))
-	})
-}
-
-// ReleaseIdempotencyKey forgets a reserved key, so that the request can be
-// tried again. Releasing an unknown key does nothing.
-func (s *Store) ReleaseIdempotencyKey(ctx context.Context, scope, key string) error {
-	return s.write(ctx, "release idempotency key", func(ctx context.Context, tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE scope = ? AND key = ?`, scope, key)
-		return err
-	})
-}

@@ -6,7 +6,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/hookd/hookd/internal/sqlstore"
 )
@@ -54,13 +53,11 @@ func (s *Store) migrate(ctx context.Context) error {
 // its own transaction with its record, after a foreign key check.
 func (s *Store) applyMigrations(ctx context.Context, list []sqlstore.Migration) error {
 	r := sqlstore.Runner{
-		Begin: func(ctx context.Context, fn func(sqlstore.Tx) error) error {
-			return s.transact(ctx, func(ctx context.Context, tx *sql.Tx) error { return fn(sqlTx{tx}) })
+		Dialect: &dialect,
+		Begin: func(ctx context.Context, fn func(sqlstore.Querier) error) error {
+			return s.transact(ctx, func(ctx context.Context, tx *sql.Tx) error { return fn(sqlQuerier{tx}) })
 		},
-		Applied:   `SELECT count(*) FROM schema_migrations WHERE version = ?`,
-		Record:    `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
-		AppliedAt: func() any { return micros(time.Now()) },
-		Check:     foreignKeyCheck,
+		Check: foreignKeyCheck,
 	}
 	if err := r.Apply(ctx, list); err != nil {
 		return wrap("migrate", err)
@@ -68,27 +65,15 @@ func (s *Store) applyMigrations(ctx context.Context, list []sqlstore.Migration) 
 	return nil
 }
 
-// sqlTx is a *sql.Tx as the shared SQL code runs statements.
-type sqlTx struct{ tx *sql.Tx }
-
-func (t sqlTx) Exec(ctx context.Context, q string, args ...any) error {
-	_, err := t.tx.ExecContext(ctx, q, args...)
-	return err
-}
-
-func (t sqlTx) QueryRow(ctx context.Context, q string, args ...any) sqlstore.Row {
-	return t.tx.QueryRowContext(ctx, q, args...)
-}
-
 // foreignKeyCheck returns an error naming the first row that breaks a
 // foreign key, if any.
-func foreignKeyCheck(ctx context.Context, tx sqlstore.Tx) error {
+func foreignKeyCheck(ctx context.Context, q sqlstore.Querier) error {
 	var (
 		table, parent string
 		rowid         sql.NullInt64
 		fkid          int
 	)
-	err := tx.QueryRow(ctx, `PRAGMA foreign_key_check`).Scan(&table, &rowid, &parent, &fkid)
+	err := q.QueryRow(ctx, `PRAGMA foreign_key_check`).Scan(&table, &rowid, &parent, &fkid)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil

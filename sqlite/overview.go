@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hookd/hookd"
+	"github.com/hookd/hookd/internal/sqlstore"
 )
 
 // The operator's overview. Attempts are counted per minute in
@@ -57,53 +58,21 @@ const (
 		WHERE e.fanout IS NOT NULL AND e.seq > h.value ->> 2`
 	// sqlTroubled lists the webhooks that are failing (active, with a
 	// failing streak) and then those disabled, most recently updated first.
-	sqlTroubled = `SELECT ` + webhookColumns + ` FROM webhooks
+	sqlTroubled = `SELECT ` + sqlstore.WebhookColumns + ` FROM webhooks
 		WHERE status = 'disabled' OR failing_since IS NOT NULL
 		ORDER BY status = 'disabled', updated_at DESC, id DESC LIMIT ?`
 )
 
-// minuteTally is what a batch of records adds to one minute's counts.
-type minuteTally struct {
-	minute            int64 // its start, Unix microseconds
-	succeeded, failed int
-}
-
-// tallyMinutes counts the records of recs that were applied by the minute
-// their attempt started in, in the order the minutes first appear.
-func tallyMinutes(recs []hookd.AttemptRecord, applied []bool) []minuteTally {
-	var out []minuteTally
-	for i := range recs {
-		if !applied[i] {
-			continue
-		}
-		m := micros(recs[i].Attempt.StartedAt.Truncate(time.Minute))
-		j := len(out) - 1
-		for j >= 0 && out[j].minute != m {
-			j--
-		}
-		if j < 0 {
-			out = append(out, minuteTally{minute: m})
-			j = len(out) - 1
-		}
-		if recs[i].Succeeded {
-			out[j].succeeded++
-		} else {
-			out[j].failed++
-		}
-	}
-	return out
-}
-
 // countAttempts adds, in tx, the attempts of the applied records of recs
 // to their minutes.
 func (s *Store) countAttempts(ctx context.Context, tx *sql.Tx, recs []hookd.AttemptRecord, applied []bool) error {
-	tallies := tallyMinutes(recs, applied)
+	tallies := sqlstore.TallyMinutes(recs, applied)
 	if len(tallies) == 0 {
 		return nil
 	}
 	stmt := tx.StmtContext(ctx, s.stmts.countAttempts)
 	for _, m := range tallies {
-		if _, err := stmt.ExecContext(ctx, m.minute, m.succeeded, m.failed); err != nil {
+		if _, err := stmt.ExecContext(ctx, micros(m.Minute), m.Succeeded, m.Failed); err != nil {
 			return err
 		}
 	}
@@ -319,7 +288,7 @@ func readTroubled(ctx context.Context, tx *sql.Tx) ([]hookd.TroubledWebhook, err
 	defer rows.Close()
 	out := []hookd.TroubledWebhook{}
 	for rows.Next() {
-		w, err := scanWebhook(rows)
+		w, err := sqlstore.ScanWebhook(rows)
 		if err != nil {
 			return nil, err
 		}

@@ -4,9 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"time"
 
 	"github.com/hookd/hookd"
+	"github.com/hookd/hookd/internal/sqlstore"
 )
 
 // The statements that record attempts and move cursors.
@@ -52,28 +52,16 @@ func appendLog(p string) string {
 		ELSE substr(log, 1, length(log) - 1) || ',' || ` + p + ` || ']' END`
 }
 
-// streak is what a batch of records did to one webhook's failing streak,
-// applied as if the records were written one by one.
-type streak struct {
-	succeeded bool       // a record of the batch succeeded
-	failStart *time.Time // first failure after the last success, if any
-}
-
-// RecordAttempts writes the outcome of attempts in one transaction, in
-// order. For each record it appends the attempt to the delivery's log,
-// numbered one past the delivery's attempts; sets the delivery's status,
-// next attempt, scheduled attempts and last status code; clears its Manual
-// and Once marks and its lease. A success ends the webhook's failing
-// streak, a failure starts one at Attempt.StartedAt unless one is running.
-// A record with a DisableReason disables its webhook with that reason and,
-// once the batch is applied, fails the webhook's other pending deliveries:
-// a first batch of them in this transaction, the rest in the background,
-// batch by batch (backlog.go). Records of deliveries deleted meanwhile are
-// skipped. A record's WebhookID
-// must be its delivery's webhook; when empty it is looked up. The first
-// record of a queued delivery writes its row, and moves its webhook's
-// cursor up to the first queued delivery still in flight. The attempts
-// written are counted by the minute they started in, for Overview.
+// RecordAttempts is hookd.Store's, in one transaction of the single
+// writer: each attempt is appended to its delivery's log column (an
+// attempt's number is its place there), and its in-memory lease is
+// released once the transaction commits. The first record of a queued
+// delivery writes its row, and moves its webhook's cursor up to the first
+// queued delivery still in flight (queue.go). A record with a
+// DisableReason disables its webhook, whose other pending deliveries then
+// fail batch by batch (backlog.go). Records of deliveries deleted
+// meanwhile are skipped; an empty WebhookID is looked up. The attempts
+// written are counted by minute in attempt_minutes, for Overview.
 func (s *Store) RecordAttempts(ctx context.Context, recs []hookd.AttemptRecord) error {
 	if len(recs) == 0 {
 		return nil
@@ -94,8 +82,7 @@ func (s *Store) RecordAttempts(ctx context.Context, recs []hookd.AttemptRecord) 
 		stmts := recordStmts{update: tx.StmtContext(ctx, s.stmts.recordDelivery),
 			writeQueued: tx.StmtContext(ctx, s.stmts.writeQueued)}
 		var (
-			order   []string // webhooks in the order the batch meets them
-			streaks = map[string]*streak{}
+			streaks sqlstore.Streaks
 			queued  = map[string]bool{} // the batch's queued deliveries in flight
 		)
 		for i := range recs {
@@ -122,34 +109,21 @@ func (s *Store) RecordAttempts(ctx context.Context, recs []hookd.AttemptRecord) 
 				continue // deleted with its webhook or workspace, or purged
 			}
 			applied[i] = true
-			webhookID := rec.WebhookID
-			st := streaks[webhookID]
-			if st == nil {
-				st = &streak{}
-				streaks[webhookID] = st
-				order = append(order, webhookID)
-			}
-			if rec.Succeeded {
-				st.succeeded, st.failStart = true, nil
-			} else if st.failStart == nil {
-				t := rec.Attempt.StartedAt
-				st.failStart = &t
-			}
+			streaks.Add(rec.WebhookID, rec)
 		}
 		var err error
 		if moved, err = s.moveCursors(ctx, tx, queued); err != nil {
 			return err
 		}
-		for _, id := range order {
-			st := streaks[id]
+		for _, id := range streaks.Order() {
 			var err error
-			switch {
-			case st.failStart == nil:
+			switch change, start := streaks.Change(id); change {
+			case sqlstore.StreakEnded:
 				_, err = tx.StmtContext(ctx, s.stmts.streakSucceeded).ExecContext(ctx, id)
-			case st.succeeded:
-				_, err = tx.StmtContext(ctx, s.stmts.streakRestart).ExecContext(ctx, micros(*st.failStart), id)
-			default:
-				_, err = tx.StmtContext(ctx, s.stmts.streakFailed).ExecContext(ctx, micros(*st.failStart), id)
+			case sqlstore.StreakRestarted:
+				_, err = tx.StmtContext(ctx, s.stmts.streakRestart).ExecContext(ctx, micros(start), id)
+			case sqlstore.StreakFailing:
+				_, err = tx.StmtContext(ctx, s.stmts.streakFailed).ExecContext(ctx, micros(start), id)
 			}
 			if err != nil {
 				return err
@@ -179,7 +153,7 @@ func (s *Store) RecordAttempts(ctx context.Context, recs []hookd.AttemptRecord) 
 		return err
 	}
 	if failing {
-		s.backlog.notify()
+		s.backlog.Wake()
 	}
 	// Only now that the records are committed may the deliveries be
 	// claimed again.

@@ -25,6 +25,9 @@ const readerConns = 4
 // Store is hookd.Store on a SQLite database file. It is safe for concurrent
 // use. Make one with Open and release it with Close.
 type Store struct {
+	// Shared holds the methods whose SQL is the same on both engines.
+	sqlstore.Shared
+
 	writer *sql.DB // one connection: every write, in BEGIN IMMEDIATE transactions
 	reader *sql.DB // read-only connections
 
@@ -48,7 +51,7 @@ type Store struct {
 	// payloads holds the payloads claims read last; guarded by claiming.
 	payloads payloadCache
 	// backlog fails the backlogs of disabled webhooks (backlog.go).
-	backlog backlogWorker
+	backlog sqlstore.Worker
 	// storage says whether writes fail for a full disk or a read-only
 	// file (Ping fails meanwhile).
 	storage *hookd.StorageState
@@ -82,6 +85,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	writer.SetConnMaxLifetime(0)
 	writer.SetConnMaxIdleTime(0)
 	s := &Store{writer: writer, storage: hookd.NewStorageState(nil), fewQueued: defaultFewQueued}
+	s.Shared = sqlstore.NewShared(engine{s}, &dialect)
 	if err := s.migrate(ctx); err != nil {
 		writer.Close()
 		return nil, err
@@ -115,7 +119,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
 	s.publishing.start(s)
-	s.backlog.start(s)
+	s.backlog.Start(s.failMarked, backlogRetry, func(error) {})
 	return s, nil
 }
 
@@ -169,7 +173,7 @@ func (s *Store) Ping(ctx context.Context) error {
 // calls after Close fail.
 func (s *Store) Close() error {
 	s.publishing.stop()
-	s.backlog.stop()
+	s.backlog.Stop()
 	s.stmts.close()
 	s.claimStmts.close()
 	var errs []error
@@ -289,9 +293,6 @@ func micros(t time.Time) int64 { return t.UnixMicro() }
 
 func fromMicros(v int64) time.Time { return time.UnixMicro(v).UTC() }
 
-// roundTime returns t as the store gives it back: UTC, to the microsecond.
-func roundTime(t time.Time) time.Time { return fromMicros(micros(t)) }
-
 func nullMicros(t *time.Time) sql.NullInt64 {
 	if t == nil {
 		return sql.NullInt64{}
@@ -299,35 +300,11 @@ func nullMicros(t *time.Time) sql.NullInt64 {
 	return sql.NullInt64{Int64: micros(*t), Valid: true}
 }
 
-func timePtr(v sql.NullInt64) *time.Time {
-	if !v.Valid {
-		return nil
-	}
-	t := fromMicros(v.Int64)
-	return &t
-}
-
-func roundTimePtr(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	r := roundTime(*t)
-	return &r
-}
-
 func nullInt(p *int) sql.NullInt64 {
 	if p == nil {
 		return sql.NullInt64{}
 	}
 	return sql.NullInt64{Int64: int64(*p), Valid: true}
-}
-
-func intPtr(v sql.NullInt64) *int {
-	if !v.Valid {
-		return nil
-	}
-	i := int(v.Int64)
-	return &i
 }
 
 // jsonText marshals v for a JSON column. nilValue says that v stands for a
@@ -375,33 +352,6 @@ func createdBetween(q string, args []any, since, until *time.Time) (string, []an
 	return q, args
 }
 
-// readPage finishes q, a SELECT whose WHERE clause is written, for one page
-// newest first (ids sort by creation): it adds p's cursor, the order and
-// LIMIT limit+1, and scans each row with scan. cut then trims the extra row
-// and gives the next cursor.
-func readPage[T any](ctx context.Context, db querier, q string, args []any, p hookd.Page, scan func(row interface{ Scan(...any) error }) (T, error)) ([]T, error) {
-	if p.Cursor != "" {
-		q += ` AND id < ?`
-		args = append(args, p.Cursor)
-	}
-	q += ` ORDER BY id DESC LIMIT ?`
-	args = append(args, sqlstore.PageLimit(p)+1)
-	rows, err := db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []T{}
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
-}
-
 // placeholders returns "?, ?, …" with n marks.
 func placeholders(n int) string {
 	if n <= 0 {
@@ -419,14 +369,7 @@ func idArgs(ids []string) []any {
 	return args
 }
 
-// newID returns id, or a new id with prefix made at t (or now when t is
-// zero) when id is empty.
-func newID(id, prefix string, t time.Time) string {
-	if id != "" {
-		return id
-	}
-	if t.IsZero() {
-		t = time.Now()
-	}
-	return hookd.NewID(prefix, t)
+// workspaceExists returns ENOTFOUND when the workspace does not exist.
+func workspaceExists(ctx context.Context, q querier, id string) error {
+	return sqlstore.WorkspaceExists(ctx, sqlQuerier{q}, &dialect, id)
 }

@@ -18,7 +18,6 @@ type statements struct {
 	webhookByID       *sql.Stmt
 	eventByKey        *sql.Stmt
 	publishWebhooks   *sql.Stmt
-	workspaceExists   *sql.Stmt
 	streakSucceeded   *sql.Stmt
 	streakFailed      *sql.Stmt
 	streakRestart     *sql.Stmt
@@ -47,7 +46,6 @@ func (st *statements) list() []struct {
 		{&st.insertEvent, sqlInsertEvent},
 		{&st.eventByKey, sqlEventByKey},
 		{&st.publishWebhooks, sqlPublishWebhooks},
-		{&st.workspaceExists, sqlWorkspaceExists},
 		{&st.streakSucceeded, sqlStreakSucceeded},
 		{&st.streakFailed, sqlStreakFailed},
 		{&st.streakRestart, sqlStreakRestart},

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"context"
 	"time"
 
 	"github.com/hookd/hookd"
@@ -38,4 +39,29 @@ func (k IdempotencyKey) Reserve(key, fingerprint string, now time.Time) (resp *h
 		body = []byte{}
 	}
 	return &hookd.IdempotentResponse{Status: k.Status, Body: body}, false, nil
+}
+
+// SaveIdempotentResponse stores the answer to a reserved key. A key that is
+// not reserved (released or purged) is ENOTFOUND.
+func (s Shared) SaveIdempotentResponse(ctx context.Context, scope, key string, resp hookd.IdempotentResponse) error {
+	body := resp.Body
+	if body == nil {
+		body = []byte{}
+	}
+	return s.e.Write(ctx, "save idempotent response", func(ctx context.Context, q Querier) error {
+		a := s.d.Args()
+		n, err := q.Exec(ctx, `UPDATE idempotency_keys SET status = `+a.Add(resp.Status)+`, body = `+a.Add(body)+
+			`, done = TRUE WHERE scope = `+a.Add(scope)+` AND key = `+a.Add(key), a.List...)
+		return MustAffect(n, err, hookd.NotFound("idempotency key", key))
+	})
+}
+
+// ReleaseIdempotencyKey forgets a reserved key, so that the request can be
+// tried again. Releasing an unknown key does nothing.
+func (s Shared) ReleaseIdempotencyKey(ctx context.Context, scope, key string) error {
+	return s.e.Write(ctx, "release idempotency key", func(ctx context.Context, q Querier) error {
+		_, err := q.Exec(ctx, `DELETE FROM idempotency_keys WHERE scope = `+s.d.Param(1)+` AND key = `+s.d.Param(2),
+			scope, key)
+		return err
+	})
 }

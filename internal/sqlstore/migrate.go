@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Migration is one numbered schema change: a file NNNN_what.sql.
@@ -57,45 +58,43 @@ func Migrations(fsys fs.FS, dir string) ([]Migration, error) {
 // in the table schema_migrations (version, applied_at), which the engine
 // creates first.
 type Runner struct {
+	// Dialect writes the statements that read and record versions.
+	// Required.
+	Dialect *Dialect
 	// Begin runs fn in a new transaction, committing when fn returns nil
 	// and rolling back otherwise. Required.
-	Begin func(ctx context.Context, fn func(Tx) error) error
-	// Applied counts the records of version $1 (or ?): "SELECT count(*)
-	// FROM schema_migrations WHERE version = $1". Required.
-	Applied string
-	// Record records version and applied_at: "INSERT INTO
-	// schema_migrations (version, applied_at) VALUES ($1, $2)". Required.
-	Record string
-	// AppliedAt returns the applied_at value of a record, in the engine's
-	// type for it. Required.
-	AppliedAt func() any
+	Begin func(ctx context.Context, fn func(Querier) error) error
 	// Check, when set, runs after a migration's statements and before its
 	// record, in its transaction: an error rolls the migration back.
 	// SQLite checks its foreign keys there.
-	Check func(ctx context.Context, tx Tx) error
+	Check func(ctx context.Context, q Querier) error
 }
 
 // Apply applies the migrations of list not yet recorded, in order, and
 // stops at the first that fails, with an error that starts with its name.
 func (r Runner) Apply(ctx context.Context, list []Migration) error {
+	p := r.Dialect.Param
+	applied := `SELECT count(*) FROM schema_migrations WHERE version = ` + p(1)
+	record := `INSERT INTO schema_migrations (version, applied_at) VALUES (` + p(1) + `, ` + p(2) + `)`
 	for _, m := range list {
-		err := r.Begin(ctx, func(tx Tx) error {
+		err := r.Begin(ctx, func(q Querier) error {
 			var n int
-			if err := tx.QueryRow(ctx, r.Applied, m.Version).Scan(&n); err != nil {
+			if err := q.QueryRow(ctx, applied, m.Version).Scan(&n); err != nil {
 				return err
 			}
 			if n > 0 {
 				return nil
 			}
-			if err := tx.Exec(ctx, m.SQL); err != nil {
+			if _, err := q.Exec(ctx, m.SQL); err != nil {
 				return err
 			}
 			if r.Check != nil {
-				if err := r.Check(ctx, tx); err != nil {
+				if err := r.Check(ctx, q); err != nil {
 					return err
 				}
 			}
-			return tx.Exec(ctx, r.Record, m.Version, r.AppliedAt())
+			_, err := q.Exec(ctx, record, m.Version, r.Dialect.Time(time.Now()))
+			return err
 		})
 		if err != nil {
 			return fmt.Errorf("%s: %w", m.Name, err)
