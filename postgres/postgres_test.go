@@ -100,15 +100,6 @@ func claim(t *testing.T, s hookd.Store, now time.Time, lease time.Duration, limi
 	return claims
 }
 
-func ids(claims []hookd.Claim) []string {
-	out := make([]string, len(claims))
-	for i, c := range claims {
-		out[i] = c.Delivery.ID
-	}
-	slices.Sort(out)
-	return out
-}
-
 // TestMigrateTogether opens several stores on one new schema at once, as
 // processes starting together do: each migration is applied once.
 func TestMigrateTogether(t *testing.T) {
@@ -160,11 +151,11 @@ func TestLeasesOutliveOpen(t *testing.T) {
 
 	b := openURL(t, u)
 	if got := claim(t, b, t0.Add(59*time.Second), time.Minute, 10, 10); len(got) != 0 {
-		t.Fatalf("claim in a new process during the lease: got %v; want none", ids(got))
+		t.Fatalf("claim in a new process during the lease: got %v; want none", storetest.ClaimIDs(got))
 	}
 	got := claim(t, b, t0.Add(time.Minute), time.Minute, 10, 10)
-	if !slices.Equal(ids(got), ids(held)) {
-		t.Fatalf("claim once the lease ran out: got %v; want %v", ids(got), ids(held))
+	if !slices.Equal(storetest.ClaimIDs(got), storetest.ClaimIDs(held)) {
+		t.Fatalf("claim once the lease ran out: got %v; want %v", storetest.ClaimIDs(got), storetest.ClaimIDs(held))
 	}
 }
 
@@ -300,7 +291,7 @@ func TestReleaseKeepsOthersLeases(t *testing.T) {
 	if len(old) != 2 || len(taken) != 2 {
 		t.Fatalf("claims: got %d then %d; want 2 and 2", len(old), len(taken))
 	}
-	if err := a.ReleaseClaims(t.Context(), ids(old)[:1]); err != nil {
+	if err := a.ReleaseClaims(t.Context(), storetest.ClaimIDs(old)[:1]); err != nil {
 		t.Fatal(err)
 	}
 	late := hookd.AttemptRecord{DeliveryID: old[1].Delivery.ID, WebhookID: old[1].Delivery.WebhookID,
@@ -310,7 +301,7 @@ func TestReleaseKeepsOthersLeases(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got := claim(t, c, t0.Add(2*time.Minute), time.Hour, 10, 10); len(got) != 0 {
-		t.Fatalf("claim while b holds the leases: got %v; want none", ids(got))
+		t.Fatalf("claim while b holds the leases: got %v; want none", storetest.ClaimIDs(got))
 	}
 }
 
@@ -359,7 +350,7 @@ func TestSubscribeDue(t *testing.T) {
 
 	claims := claim(t, other, t0, time.Minute, 10, 10)
 	drain()
-	if err := other.ReleaseClaims(t.Context(), ids(claims)); err != nil {
+	if err := other.ReleaseClaims(t.Context(), storetest.ClaimIDs(claims)); err != nil {
 		t.Fatal(err)
 	}
 	wait("a hand-back")

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hookd/hookd"
+	"github.com/hookd/hookd/storetest"
 )
 
 // publishAt publishes one ticket.created event at now.
@@ -104,11 +105,11 @@ func TestQueuedReleaseDuringClaim(t *testing.T) {
 	if err := <-released; err != nil {
 		t.Fatalf("ReleaseClaims: %v", err)
 	}
-	got := claimIDs(r.claims)
+	got := storetest.ClaimIDs(r.claims)
 	t.Logf("claim racing the release got %v", got)
 	// The two others finish.
 	succeed(t, s, claims[1], claims[2])
-	again := claimIDs(claimAll(t, s))
+	again := storetest.ClaimIDs(claimAll(t, s))
 	t.Logf("claim after the records got %v", again)
 	if !slices.Contains(got, lost) && !slices.Contains(again, lost) {
 		t.Errorf("released delivery %s is never claimed again", lost)
@@ -123,7 +124,7 @@ func TestQueuedReleaseDuringClaim(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s2.Close()
-	if after := claimIDs(claimAll(t, s2)); !slices.Contains(got, lost) && !slices.Contains(again, lost) &&
+	if after := storetest.ClaimIDs(claimAll(t, s2)); !slices.Contains(got, lost) && !slices.Contains(again, lost) &&
 		!slices.Contains(after, lost) {
 		t.Errorf("after reopening, released delivery %s is still not claimed (got %v)", lost, after)
 	}
@@ -156,7 +157,7 @@ func TestQueuedReenableAfterPurge(t *testing.T) {
 	// One delivery of w goes out and succeeds; its other two stay queued.
 	one := claimSome(t, s, 1, w2.ID)
 	if len(one) != 1 || one[0].Delivery.WebhookID != w.ID {
-		t.Fatalf("claimed %v; want one delivery of w", claimIDs(one))
+		t.Fatalf("claimed %v; want one delivery of w", storetest.ClaimIDs(one))
 	}
 	succeed(t, s, one...)
 
@@ -186,7 +187,7 @@ func TestQueuedReenableAfterPurge(t *testing.T) {
 		t.Fatalf("enable: %v", err)
 	}
 	if got := claimSome(t, s, 100, w2.ID); len(got) != 0 {
-		t.Errorf("after purge, claimed %v: deliveries that failed when w was disabled are sent again", claimIDs(got))
+		t.Errorf("after purge, claimed %v: deliveries that failed when w was disabled are sent again", storetest.ClaimIDs(got))
 	}
 }
 

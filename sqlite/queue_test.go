@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hookd/hookd"
+	"github.com/hookd/hookd/storetest"
 )
 
 func TestQueuedID(t *testing.T) {
@@ -57,15 +58,6 @@ func succeed(t *testing.T, s *Store, claims ...hookd.Claim) {
 	if err := s.RecordAttempts(t.Context(), recs); err != nil {
 		t.Fatalf("RecordAttempts: %v", err)
 	}
-}
-
-func claimIDs(claims []hookd.Claim) []string {
-	ids := make([]string, len(claims))
-	for i, c := range claims {
-		ids[i] = c.Delivery.ID
-	}
-	slices.Sort(ids)
-	return ids
 }
 
 // A crash with queued deliveries in flight and recorded out of order:
@@ -118,12 +110,12 @@ func TestQueuedCrashRecordedOutOfOrder(t *testing.T) {
 		}
 	}
 	slices.Sort(want)
-	if got := claimIDs(again); !slices.Equal(got, want) {
+	if got := storetest.ClaimIDs(again); !slices.Equal(got, want) {
 		t.Fatalf("claimed after reopen:\n got  %v\n want %v", got, want)
 	}
 	succeed(t, s2, again...)
 	if left := claimAll(t, s2); len(left) != 0 {
-		t.Fatalf("claimed after every record: %v", claimIDs(left))
+		t.Fatalf("claimed after every record: %v", storetest.ClaimIDs(left))
 	}
 	list, _, err := s2.ListDeliveries(ctx, hookd.DeliveryFilter{WorkspaceID: ws.ID, WebhookID: w.ID})
 	if err != nil {
@@ -161,7 +153,7 @@ func TestQueuedReleased(t *testing.T) {
 		t.Fatalf("ReleaseClaims: %v", err)
 	}
 	slices.Sort(back)
-	if got := claimIDs(claimAll(t, s)); !slices.Equal(got, back) {
+	if got := storetest.ClaimIDs(claimAll(t, s)); !slices.Equal(got, back) {
 		t.Fatalf("claimed after release: got %v; want %v", got, back)
 	}
 }
@@ -222,7 +214,7 @@ func TestMigrateVersion1(t *testing.T) {
 	}
 	want := []string{"dlv_1", next.Deliveries[0].ID}
 	slices.Sort(want)
-	if got := claimIDs(claimAll(t, s)); !slices.Equal(got, want) {
+	if got := storetest.ClaimIDs(claimAll(t, s)); !slices.Equal(got, want) {
 		t.Fatalf("claimed: got %v; want %v", got, want)
 	}
 }

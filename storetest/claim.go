@@ -54,11 +54,11 @@ func testClaimDue(t *testing.T, f *fixture) {
 	// Leased until t0+1h: not claimed again before then.
 	for _, now := range []time.Time{t0, at(time.Minute), at(59 * time.Minute)} {
 		if again := f.claim(now, 10, 10); len(again) != 0 {
-			t.Fatalf("claim at %v during the lease: got %v; want none", now, claimIDs(again))
+			t.Fatalf("claim at %v during the lease: got %v; want none", now, ClaimIDs(again))
 		}
 	}
 	again := f.claim(at(time.Hour+time.Second), 10, 10)
-	wantEqual(t, "claim after the lease ran out", claimIDs(again), claimIDs(claims))
+	wantEqual(t, "claim after the lease ran out", ClaimIDs(again), ClaimIDs(claims))
 
 	_, err := f.s.ClaimDue(f.ctx, hookd.ClaimRequest{Now: at(3 * time.Hour), LeaseUntil: at(4 * time.Hour), Limit: 0, PerWebhook: 5})
 	if err != nil {
@@ -180,7 +180,7 @@ func testClaimSkipsDisabled(t *testing.T, f *fixture) {
 		}
 	}
 	claims := f.claim(at(2*time.Minute), 10, 10)
-	wantEqual(t, "claims with a disabled", claimIDs(claims), []string{db.ID})
+	wantEqual(t, "claims with a disabled", ClaimIDs(claims), []string{db.ID})
 
 	w = *f.getWebhook(ws.ID, a.ID)
 	w.Status = hookd.WebhookActive
@@ -188,7 +188,7 @@ func testClaimSkipsDisabled(t *testing.T, f *fixture) {
 		t.Fatalf("UpdateWebhook: %v", err)
 	}
 	claims = f.claim(at(3*time.Minute), 10, 10)
-	wantEqual(t, "claims after enabling", claimIDs(claims), []string{da.ID})
+	wantEqual(t, "claims after enabling", ClaimIDs(claims), []string{da.ID})
 }
 
 // testClaimFairness checks that a webhook with a large backlog does not
@@ -511,12 +511,12 @@ func testReleaseClaims(t *testing.T, f *fixture) {
 		f.publish(ws.ID, "ticket.created", nil, t0)
 	}
 	claims := f.claim(at(time.Minute), 10, 10)
-	ids := claimIDs(claims)
+	ids := ClaimIDs(claims)
 	if err := f.s.ReleaseClaims(f.ctx, append(ids, "dlv_unknown")); err != nil {
 		t.Fatalf("ReleaseClaims: %v", err)
 	}
 	again := f.claim(at(time.Minute), 10, 10)
-	wantEqual(t, "claim after release", claimIDs(again), ids)
+	wantEqual(t, "claim after release", ClaimIDs(again), ids)
 	for _, c := range again {
 		if c.Delivery.NextAttemptAt == nil || !c.Delivery.NextAttemptAt.Equal(t0) || c.Delivery.Attempts != 0 {
 			t.Errorf("released delivery: got next %v, %d attempts; want %v, 0", c.Delivery.NextAttemptAt, c.Delivery.Attempts, t0)

@@ -113,7 +113,7 @@ func testOverview(t *testing.T, f *fixture) {
 	f.publish(ws1.ID, "ticket.created", nil, at(9*time.Minute))        // a3, b3
 	e3b := f.publish(ws1.ID, "ticket.created", nil, at(9*time.Minute)) // a3b, b3b
 	if claims := f.claim(now, 10, 10); len(claims) != 5 {
-		t.Fatalf("second claim: got %v; want c2, a3, b3, a3b, b3b", claimIDs(claims))
+		t.Fatalf("second claim: got %v; want c2, a3, b3, a3b, b3b", ClaimIDs(claims))
 	}
 	f.record(succeeded(deliveryFor(t, e3b, a.ID).ID, now))
 	// Published for later: pending, not due.

@@ -259,7 +259,7 @@ func testPublishTest(t *testing.T, f *fixture) {
 		t.Fatalf("bystander: got %d deliveries; want 0", len(ds))
 	}
 	if claims := f.claim(at(30*time.Second), 10, 10); len(claims) != 0 {
-		t.Fatalf("ClaimDue during the test lease: got %v; want none", claimIDs(claims))
+		t.Fatalf("ClaimDue during the test lease: got %v; want none", ClaimIDs(claims))
 	}
 	rec := failed(d.ID, t0, nil, 500)
 	rec.Attempt.Trigger = hookd.TriggerTest

@@ -73,7 +73,7 @@ func testPurge(t *testing.T, f *fixture) {
 
 	// The pending delivery left is still delivered.
 	claims := f.claim(at(4*time.Hour), 10, 10)
-	wantEqual(t, "claims after purge", claimIDs(claims), []string{deliveryFor(t, halfDone, b.ID).ID})
+	wantEqual(t, "claims after purge", ClaimIDs(claims), []string{deliveryFor(t, halfDone, b.ID).ID})
 }
 
 func testIdempotencyKeys(t *testing.T, f *fixture) {

@@ -293,7 +293,9 @@ func deliveryIDs(ds []hookd.Delivery) []string {
 	return out
 }
 
-func claimIDs(cs []hookd.Claim) []string {
+// ClaimIDs returns the ids of the claimed deliveries, sorted, for
+// comparing claims in tests.
+func ClaimIDs(cs []hookd.Claim) []string {
 	out := make([]string, len(cs))
 	for i, c := range cs {
 		out[i] = c.Delivery.ID

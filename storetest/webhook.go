@@ -289,7 +289,7 @@ func testDeleteWebhook(t *testing.T, f *fixture) {
 		}
 	}
 	claims := f.claim(t0, 10, 10)
-	f.record(failed(claimIDs(claims)[0], t0, ptr(t0), 500), failed(claimIDs(claims)[1], t0, ptr(t0), 500))
+	f.record(failed(ClaimIDs(claims)[0], t0, ptr(t0), 500), failed(ClaimIDs(claims)[1], t0, ptr(t0), 500))
 
 	wantCode(t, "DeleteWebhook from another workspace", f.s.DeleteWebhook(f.ctx, other.ID, gone.ID), hookd.ENOTFOUND)
 	if err := f.s.DeleteWebhook(f.ctx, ws.ID, gone.ID); err != nil {
@@ -360,6 +360,6 @@ func testDeleteWorkspace(t *testing.T, f *fixture) {
 	}
 	claims = f.claim(at(time.Minute), 10, 10)
 	if len(claims) != 1 || claims[0].Delivery.ID != oe.Deliveries[0].ID {
-		t.Fatalf("claims after DeleteWorkspace: got %v; want only %s", claimIDs(claims), oe.Deliveries[0].ID)
+		t.Fatalf("claims after DeleteWorkspace: got %v; want only %s", ClaimIDs(claims), oe.Deliveries[0].ID)
 	}
 }
