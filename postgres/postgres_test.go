@@ -22,7 +22,7 @@ import (
 )
 
 // openSchema opens a store on a new schema, closed when the test ends.
-func openSchema(t *testing.T) (*postgres.Store, string) {
+func openSchema(t testing.TB) (*postgres.Store, string) {
 	t.Helper()
 	u := pgtest.Schema(t)
 	return openURL(t, u), u
@@ -32,7 +32,7 @@ func openSchema(t *testing.T) (*postgres.Store, string) {
 var instances atomic.Int64
 
 // openURL opens another store on the database (and schema) of u.
-func openURL(t *testing.T, u string) *postgres.Store {
+func openURL(t testing.TB, u string) *postgres.Store {
 	t.Helper()
 	s, err := postgres.Open(context.Background(), postgres.Config{URL: u, Instance: fmt.Sprintf("test-%d", instances.Add(1))})
 	if err != nil {

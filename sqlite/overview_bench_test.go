@@ -3,61 +3,28 @@ package sqlite
 import (
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hookd/hookd"
+	"github.com/hookd/hookd/storetest"
 )
 
-// Overview's benchmark: the operator's page reads it once per render.
-const (
-	overviewWorkspaces = 100
-	overviewWebhooks   = 1000 // 10 per workspace; 50 failing, 50 disabled
-)
-
-// loadOverview opens a store with overviewWebhooks webhooks across
-// overviewWorkspaces workspaces, deliveries delivery rows of which one in
-// a hundred is pending (half of those due), and queued deliveries not yet
-// attempted (published, no rows) in ten workspaces.
+// loadOverview opens a store with the webhooks of storetest.SeedOverview,
+// deliveries delivery rows of which one in a hundred is pending (half of
+// those due), attempt counts for every minute of a day, and queued
+// deliveries not yet attempted (published, no rows) in ten workspaces.
 func loadOverview(b *testing.B, deliveries, queued int) (*Store, int) {
 	b.Helper()
 	ctx := b.Context()
-	s, err := Open(ctx, filepath.Join(b.TempDir(), "overview.db"))
-	if err != nil {
-		b.Fatalf("Open: %v", err)
-	}
-	b.Cleanup(func() { s.Close() })
+	s, _ := openTemp(b)
 	start := time.Now()
-	var workspaces []string
-	for i := range overviewWorkspaces {
-		ws := &hookd.Workspace{ID: hookd.NewID(hookd.PrefixWorkspace, t0), Name: fmt.Sprint("ws", i), CreatedAt: t0, UpdatedAt: t0}
-		if err := s.CreateWorkspace(ctx, ws); err != nil {
-			b.Fatalf("CreateWorkspace: %v", err)
-		}
-		workspaces = append(workspaces, ws.ID)
-	}
-	for i := range overviewWebhooks {
-		w := &hookd.Webhook{ID: hookd.NewID(hookd.PrefixWebhook, t0), WorkspaceID: workspaces[i/(overviewWebhooks/overviewWorkspaces)],
-			Name: fmt.Sprint("w", i), URL: "https://example.com/hook", Method: hookd.MethodPost, Events: []string{"*"},
-			TimeoutSeconds: 30, RetrySchedule: hookd.DefaultRetrySchedule, Status: hookd.WebhookActive,
-			Secrets: []hookd.Secret{{Value: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}}, TLSVerify: true,
-			CreatedAt: t0, UpdatedAt: t0.Add(time.Duration(i) * time.Second)}
-		switch i % 20 {
-		case 1:
-			since := t0.Add(-time.Hour)
-			w.FailingSince = &since
-		case 2:
-			w.Status, w.DisabledReason = hookd.WebhookDisabled, "the endpoint answered 410 Gone"
-		}
-		if err := s.CreateWebhook(ctx, w, 0); err != nil {
-			b.Fatalf("CreateWebhook: %v", err)
-		}
-	}
+	workspaces := storetest.SeedOverview(b, s, t0)
+	perEvent := storetest.OverviewWebhooks / storetest.OverviewWorkspaces
 	// Delivery rows, written in SQL: events without a fanout (every
 	// delivery has its row), each fanned out to its workspace's webhooks.
-	events := deliveries / (overviewWebhooks / overviewWorkspaces)
+	events := deliveries / perEvent
 	log := `[{"trigger":"scheduled","started_at":1772600767000000,"duration_ms":12,"request":{"method":"POST","url":"https://example.com/hook","headers":[["Content-Type","application/json"]]},"response":{"status":200,"headers":[],"body":"ok"},"error":""}]`
 	for _, q := range []struct {
 		sql  string
@@ -68,7 +35,7 @@ func loadOverview(b *testing.B, deliveries, queued int) (*Store, int) {
 			WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?)
 			SELECT printf('evt_%026d', i), (SELECT id FROM ws_list WHERE k = i % ?), 'ticket.created',
 				CAST('{"id":"tkt_123","subject":"Printer on fire"}' AS BLOB), NULL, '', NULL, ? + i * 1000 FROM n`,
-			[]any{events, overviewWorkspaces, micros(t0.Add(-24 * time.Hour))}},
+			[]any{events, storetest.OverviewWorkspaces, micros(t0.Add(-24 * time.Hour))}},
 		{`INSERT INTO deliveries (id, workspace_id, event_id, webhook_id, event_type, status, attempts,
 				scheduled_attempts, manual, once, next_attempt_at, lease_expires_at, last_status_code, created_at, updated_at, log)
 			SELECT printf('dlv_%s%04d', substr(e.id, 5), w.rowid), e.workspace_id, e.id, w.id, e.type,
@@ -88,7 +55,6 @@ func loadOverview(b *testing.B, deliveries, queued int) (*Store, int) {
 	}
 	// Queued deliveries: published, not yet attempted, in ten workspaces.
 	payload := json.RawMessage(`{"id":"tkt_123","subject":"Printer on fire","priority":"high","tags":["hardware","urgent"]}`)
-	perEvent := overviewWebhooks / overviewWorkspaces
 	published := 0 // deliveries queued
 	for done := 0; done < queued/perEvent; {
 		n := min(hookd.MaxBatchEvents, queued/perEvent-done)
@@ -126,23 +92,10 @@ func BenchmarkOverview(b *testing.B) {
 	} {
 		b.Run(fmt.Sprintf("rows=%d/queued=%d", size.rows, size.queued), func(b *testing.B) {
 			s, pending := loadOverview(b, size.rows, size.queued)
-			ctx := b.Context()
 			for _, q := range []string{sqlOverviewTotals, sqlBehindWebhooks, sqlOverviewQueue, sqlRowsAboveCursor, sqlTroubled} {
 				logPlan(b, s, q)
 			}
-			var o *hookd.Overview
-			for b.Loop() {
-				var err error
-				if o, err = s.Overview(ctx, t0); err != nil {
-					b.Fatalf("Overview: %v", err)
-				}
-			}
-			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/overview")
-			if want := pending; o.Pending != want || len(o.Troubled) != hookd.OverviewTroubled ||
-				o.Webhooks != overviewWebhooks {
-				b.Fatalf("overview: pending %d, %d troubled, %d webhooks; want %d, %d, %d", o.Pending, len(o.Troubled),
-					o.Webhooks, want, hookd.OverviewTroubled, overviewWebhooks)
-			}
+			storetest.BenchmarkOverview(b, s, t0, pending, 500)
 		})
 	}
 }

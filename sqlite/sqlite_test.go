@@ -12,7 +12,7 @@ import (
 	"github.com/hookd/hookd/storetest"
 )
 
-func openTemp(t *testing.T) (*Store, string) {
+func openTemp(t testing.TB) (*Store, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "hookd.db")
 	s, err := Open(t.Context(), path)

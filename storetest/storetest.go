@@ -1,7 +1,9 @@
 // Package storetest is the conformance suite of hookd.Store: every storage
-// engine (SQLite now, PostgreSQL later) runs the same tests through
-// Exercise, so that the engines behave alike where the delivery engine and
-// the HTTP API can see it. The suite knows nothing of any engine.
+// engine (SQLite and PostgreSQL) runs the same tests through Exercise, so
+// that the engines behave alike where the delivery engine and the HTTP API
+// can see it. It also holds the tests and benchmarks that each engine runs
+// with its own setup around them (a crash, rows written in SQL), and the
+// helpers those share. The package knows nothing of any engine.
 package storetest
 
 import (
