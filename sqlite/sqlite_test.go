@@ -12,15 +12,23 @@ import (
 	"github.com/hookd/hookd/storetest"
 )
 
+// openTemp opens a store on a new file in a temp dir, closed when the test
+// ends, and returns it with the file's path.
 func openTemp(t testing.TB) (*Store, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "hookd.db")
+	return openPath(t, path), path
+}
+
+// openPath opens a store on the file at path, closed when the test ends.
+func openPath(t testing.TB, path string) *Store {
+	t.Helper()
 	s, err := Open(t.Context(), path)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
 	t.Cleanup(func() { s.Close() })
-	return s, path
+	return s
 }
 
 func TestStore(t *testing.T) {
