@@ -1,9 +1,7 @@
 package postgres_test
 
 import (
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/hookd/hookd"
 )
@@ -14,52 +12,18 @@ import (
 // close), each once, whichever shards they used.
 func TestOverviewAcrossStores(t *testing.T) {
 	t.Parallel()
-	first, u := openSchema(t)
-	stores := []hookd.Store{first, openURL(t, u), openURL(t, u)}
-	ws, hooks := seed(t, first, 4, nil)
-	const events = 150
-	publishN(t, first, ws, events, t0)
-	var (
-		mu                sync.Mutex
-		succeeded, failed int
-		wg                sync.WaitGroup
-	)
-	for _, s := range stores {
-		wg.Go(func() {
-			for {
-				claims, err := s.ClaimDue(t.Context(), hookd.ClaimRequest{Now: t0, LeaseUntil: t0.Add(time.Hour), Limit: 25, PerWebhook: 8})
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				if len(claims) == 0 {
-					return
-				}
-				var recs []hookd.AttemptRecord
-				mu.Lock()
-				for i, c := range claims {
-					rec := hookd.AttemptRecord{DeliveryID: c.Delivery.ID, WebhookID: c.Delivery.WebhookID,
-						Attempt: hookd.Attempt{Trigger: hookd.TriggerScheduled, StartedAt: t0, Request: hookd.AttemptRequest{Method: "POST"}},
-						Status:  hookd.DeliverySucceeded, Succeeded: true, Now: t0}
-					if i%3 == 0 {
-						rec.Status, rec.Succeeded = hookd.DeliveryFailed, false
-						failed++
-					} else {
-						succeeded++
-					}
-					recs = append(recs, rec)
-				}
-				mu.Unlock()
-				if err := s.RecordAttempts(t.Context(), recs); err != nil {
-					t.Error(err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	if succeeded+failed != events*len(hooks) {
-		t.Fatalf("recorded %d attempts; want %d", succeeded+failed, events*len(hooks))
+	stores, deliveries := acrossStores(t, 150)
+	var succeeded, failed int
+	drainAcross(t, stores, 1, func(i int, rec *hookd.AttemptRecord) {
+		if i%3 == 0 {
+			rec.Status, rec.Succeeded = hookd.DeliveryFailed, false
+			failed++
+		} else {
+			succeeded++
+		}
+	})
+	if succeeded+failed != deliveries {
+		t.Fatalf("recorded %d attempts; want %d", succeeded+failed, deliveries)
 	}
 	for _, s := range stores[1:] {
 		if err := s.Close(); err != nil {
@@ -67,7 +31,7 @@ func TestOverviewAcrossStores(t *testing.T) {
 		}
 	}
 	for range 2 { // a second read counts nothing twice
-		o, err := first.Overview(t.Context(), t0)
+		o, err := stores[0].Overview(t.Context(), t0)
 		if err != nil {
 			t.Fatalf("Overview: %v", err)
 		}

@@ -159,24 +159,35 @@ func TestLeasesOutliveOpen(t *testing.T) {
 	}
 }
 
-// TestClaimAcrossStores has three stores (three processes) claim and
-// record one backlog at once: each delivery is claimed exactly once.
-func TestClaimAcrossStores(t *testing.T) {
-	t.Parallel()
+// acrossStores opens three stores on one new schema, as three processes
+// would, and publishes events events at t0 through the first, in calls of
+// at most 100, to a workspace of 4 webhooks. It returns the stores, the
+// first one first, and how many deliveries the events made.
+func acrossStores(t *testing.T, events int) ([]hookd.Store, int) {
+	t.Helper()
 	first, u := openSchema(t)
 	stores := []hookd.Store{first, openURL(t, u), openURL(t, u)}
 	ws, hooks := seed(t, first, 4, nil)
-	const events = 300
-	for range events / 100 {
-		publishN(t, first, ws, 100, t0)
+	for done := 0; done < events; done += 100 {
+		publishN(t, first, ws, min(100, events-done), t0)
 	}
+	return stores, events * len(hooks)
+}
+
+// drainAcross has workers goroutines for each of the stores claim what is
+// due at t0 (25 at a time, 8 per webhook, leased for an hour) and record a
+// successful attempt for each claim, until nothing is left. Before a batch
+// is recorded, edit may change the record of each claim (the i-th of its
+// batch); edit runs under one lock for every goroutine, so it may count
+// without one of its own.
+func drainAcross(t *testing.T, stores []hookd.Store, workers int, edit func(i int, rec *hookd.AttemptRecord)) {
+	t.Helper()
 	var (
-		mu   sync.Mutex
-		seen = map[string]int{}
-		wg   sync.WaitGroup
+		mu sync.Mutex
+		wg sync.WaitGroup
 	)
 	for _, s := range stores {
-		for range 2 {
+		for range workers {
 			wg.Go(func() {
 				for {
 					claims, err := s.ClaimDue(t.Context(), hookd.ClaimRequest{Now: t0, LeaseUntil: t0.Add(time.Hour), Limit: 25, PerWebhook: 8})
@@ -187,13 +198,13 @@ func TestClaimAcrossStores(t *testing.T) {
 					if len(claims) == 0 {
 						return
 					}
-					var recs []hookd.AttemptRecord
+					recs := make([]hookd.AttemptRecord, len(claims))
 					mu.Lock()
-					for _, c := range claims {
-						seen[c.Delivery.ID]++
-						recs = append(recs, hookd.AttemptRecord{DeliveryID: c.Delivery.ID, WebhookID: c.Delivery.WebhookID,
+					for i, c := range claims {
+						recs[i] = hookd.AttemptRecord{DeliveryID: c.Delivery.ID, WebhookID: c.Delivery.WebhookID,
 							Attempt: hookd.Attempt{Trigger: hookd.TriggerScheduled, StartedAt: t0, Request: hookd.AttemptRequest{Method: "POST"}},
-							Status:  hookd.DeliverySucceeded, Succeeded: true, Now: t0})
+							Status:  hookd.DeliverySucceeded, Succeeded: true, Now: t0}
+						edit(i, &recs[i])
 					}
 					mu.Unlock()
 					if err := s.RecordAttempts(t.Context(), recs); err != nil {
@@ -205,8 +216,17 @@ func TestClaimAcrossStores(t *testing.T) {
 		}
 	}
 	wg.Wait()
-	if len(seen) != events*len(hooks) {
-		t.Fatalf("claimed %d deliveries; want %d", len(seen), events*len(hooks))
+}
+
+// TestClaimAcrossStores has three stores (three processes) claim and
+// record one backlog at once: each delivery is claimed exactly once.
+func TestClaimAcrossStores(t *testing.T) {
+	t.Parallel()
+	stores, deliveries := acrossStores(t, 300)
+	seen := map[string]int{}
+	drainAcross(t, stores, 2, func(_ int, rec *hookd.AttemptRecord) { seen[rec.DeliveryID]++ })
+	if len(seen) != deliveries {
+		t.Fatalf("claimed %d deliveries; want %d", len(seen), deliveries)
 	}
 	for id, n := range seen {
 		if n != 1 {
