@@ -3,7 +3,6 @@ package sqlite
 import (
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -13,17 +12,14 @@ import (
 // benchWebhooks is how many webhooks share the backlog.
 const benchWebhooks = 10
 
-// loadBacklog opens a store in a temp dir with benchWebhooks webhooks and
-// events enough for pending deliveries, all due, published through Publish
-// in batches of 1000 events.
-func loadBacklog(b *testing.B, pending int) *Store {
+// loadBacklog opens a store in a temp dir with a workspace of
+// benchWebhooks webhooks and events enough for pending deliveries, all
+// due, published through Publish in batches of hookd.MaxBatchEvents events.
+// It returns the store and the workspace's id.
+func loadBacklog(b *testing.B, pending int) (*Store, string) {
 	b.Helper()
 	ctx := b.Context()
-	s, err := Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
-	if err != nil {
-		b.Fatalf("Open: %v", err)
-	}
-	b.Cleanup(func() { s.Close() })
+	s, _ := openTemp(b)
 	ws := &hookd.Workspace{ID: hookd.NewID(hookd.PrefixWorkspace, t0), Name: "bench", CreatedAt: t0, UpdatedAt: t0}
 	if err := s.CreateWorkspace(ctx, ws); err != nil {
 		b.Fatalf("CreateWorkspace: %v", err)
@@ -38,22 +34,34 @@ func loadBacklog(b *testing.B, pending int) *Store {
 			b.Fatalf("CreateWebhook: %v", err)
 		}
 	}
-	payload := json.RawMessage(`{"id":"tkt_123","subject":"Printer on fire","priority":"high","tags":["hardware","urgent"]}`)
 	start := time.Now()
 	events := pending / benchWebhooks
-	for done := 0; done < events; {
-		n := min(hookd.MaxBatchEvents, events-done)
-		batch := make([]*hookd.Event, n)
+	publishBatches(b, s, events, t0.Add(-time.Hour), func(int) string { return ws.ID })
+	b.Logf("loaded %d pending deliveries (%d events) in %v", events*benchWebhooks, events, time.Since(start).Round(time.Millisecond))
+	return s, ws.ID
+}
+
+// publishBatches publishes n events at now through Publish, in batches of
+// hookd.MaxBatchEvents events, the i-th to the workspace workspaceOf(i),
+// and returns how many deliveries they made.
+func publishBatches(b *testing.B, s *Store, n int, now time.Time, workspaceOf func(i int) string) int {
+	b.Helper()
+	payload := json.RawMessage(`{"id":"tkt_123","subject":"Printer on fire","priority":"high","tags":["hardware","urgent"]}`)
+	deliveries := 0
+	for done := 0; done < n; {
+		batch := make([]*hookd.Event, min(hookd.MaxBatchEvents, n-done))
 		for i := range batch {
-			batch[i] = &hookd.Event{WorkspaceID: ws.ID, Type: "ticket.created", Payload: payload}
+			batch[i] = &hookd.Event{WorkspaceID: workspaceOf(done + i), Type: "ticket.created", Payload: payload}
 		}
-		if err := s.Publish(ctx, batch, t0.Add(-time.Hour)); err != nil {
+		if err := s.Publish(b.Context(), batch, now); err != nil {
 			b.Fatalf("Publish: %v", err)
 		}
-		done += n
+		for _, e := range batch {
+			deliveries += len(e.Deliveries)
+		}
+		done += len(batch)
 	}
-	b.Logf("loaded %d pending deliveries (%d events) in %v", events*benchWebhooks, events, time.Since(start).Round(time.Millisecond))
-	return s
+	return deliveries
 }
 
 // BenchmarkClaimRecord measures the delivery hot path against a backlog:
@@ -63,7 +71,7 @@ func loadBacklog(b *testing.B, pending int) *Store {
 func BenchmarkClaimRecord(b *testing.B) {
 	for _, pending := range []int{100_000, 1_000_000} {
 		b.Run(fmt.Sprintf("pending=%d", pending), func(b *testing.B) {
-			s := loadBacklog(b, pending)
+			s, _ := loadBacklog(b, pending)
 			ctx := b.Context()
 			const batch = 256
 			now := t0
@@ -119,12 +127,8 @@ func BenchmarkClaimRecord(b *testing.B) {
 // BenchmarkPublish measures Publish of one event fanned out to
 // benchWebhooks webhooks, each call its own durable transaction.
 func BenchmarkPublish(b *testing.B) {
-	s := loadBacklog(b, 0)
+	s, ws := loadBacklog(b, 0)
 	ctx := b.Context()
-	var ws string
-	if err := s.reader.QueryRowContext(ctx, `SELECT id FROM workspaces`).Scan(&ws); err != nil {
-		b.Fatal(err)
-	}
 	payload := json.RawMessage(`{"id":"tkt_123","subject":"Printer on fire"}`)
 	for b.Loop() {
 		e := &hookd.Event{WorkspaceID: ws, Type: "ticket.created", Payload: payload}
@@ -138,12 +142,8 @@ func BenchmarkPublish(b *testing.B) {
 // benchWebhooks webhooks from 32 goroutines at once, as concurrent API
 // requests make it.
 func BenchmarkPublishParallel(b *testing.B) {
-	s := loadBacklog(b, 0)
+	s, ws := loadBacklog(b, 0)
 	ctx := b.Context()
-	var ws string
-	if err := s.reader.QueryRowContext(ctx, `SELECT id FROM workspaces`).Scan(&ws); err != nil {
-		b.Fatal(err)
-	}
 	payload := json.RawMessage(`{"id":"tkt_123","subject":"Printer on fire"}`)
 	b.SetParallelism(16) // 16 × GOMAXPROCS goroutines
 	b.RunParallel(func(pb *testing.PB) {

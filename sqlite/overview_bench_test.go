@@ -1,13 +1,11 @@
 package sqlite
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/hookd/hookd"
 	"github.com/hookd/hookd/storetest"
 )
 
@@ -54,22 +52,7 @@ func loadOverview(b *testing.B, deliveries, queued int) (*Store, int) {
 		}
 	}
 	// Queued deliveries: published, not yet attempted, in ten workspaces.
-	payload := json.RawMessage(`{"id":"tkt_123","subject":"Printer on fire","priority":"high","tags":["hardware","urgent"]}`)
-	published := 0 // deliveries queued
-	for done := 0; done < queued/perEvent; {
-		n := min(hookd.MaxBatchEvents, queued/perEvent-done)
-		batch := make([]*hookd.Event, n)
-		for i := range batch {
-			batch[i] = &hookd.Event{WorkspaceID: workspaces[(done+i)%10], Type: "ticket.created", Payload: payload}
-		}
-		if err := s.Publish(ctx, batch, t0.Add(-time.Minute)); err != nil {
-			b.Fatalf("Publish: %v", err)
-		}
-		for _, e := range batch {
-			published += len(e.Deliveries)
-		}
-		done += n
-	}
+	published := publishBatches(b, s, queued/perEvent, t0.Add(-time.Minute), func(i int) string { return workspaces[i%10] })
 	for _, q := range []string{`ANALYZE`, `PRAGMA wal_checkpoint(TRUNCATE)`} {
 		if _, err := s.writer.ExecContext(ctx, q); err != nil {
 			b.Fatalf("%s: %v", q, err)
