@@ -63,11 +63,7 @@ func TestMigrateAttemptWithoutHeaders(t *testing.T) {
 		`INSERT INTO attempts VALUES ('dlv_1', 1, 'scheduled', `+at+`, 0,
 			'{"method":"POST","url":"https://example.com/","headers":null}', NULL,
 			'build request: net/http: invalid method "P OST"')`)
-	s, err := Open(t.Context(), path)
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	defer s.Close()
+	s := openPath(t, path)
 	d, err := s.Delivery(t.Context(), "ws_1", "whk_1", "dlv_1")
 	if err != nil {
 		t.Fatalf("Delivery: %v", err)

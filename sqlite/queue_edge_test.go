@@ -22,6 +22,23 @@ func publishAt(t *testing.T, s *Store, workspaceID string, now time.Time) *hookd
 	return e
 }
 
+// setWebhookStatus updates the webhook id of the workspace to status at
+// now, with the reason "by hand" when it disables the webhook.
+func setWebhookStatus(t *testing.T, s *Store, workspaceID, id, status string, now time.Time) {
+	t.Helper()
+	w, err := s.Webhook(t.Context(), workspaceID, id)
+	if err != nil {
+		t.Fatalf("Webhook: %v", err)
+	}
+	w.Status = status
+	if status == hookd.WebhookDisabled {
+		w.DisabledReason = "by hand"
+	}
+	if err := s.UpdateWebhook(t.Context(), w, now); err != nil {
+		t.Fatalf("UpdateWebhook to %s: %v", status, err)
+	}
+}
+
 // addWebhook makes one more active webhook of the workspace for events.
 func addWebhook(t *testing.T, s *Store, workspaceID string, events ...string) *hookd.Webhook {
 	t.Helper()
@@ -32,16 +49,6 @@ func addWebhook(t *testing.T, s *Store, workspaceID string, events ...string) *h
 		t.Fatalf("CreateWebhook: %v", err)
 	}
 	return w
-}
-
-func claimSome(t *testing.T, s *Store, limit int, exclude ...string) []hookd.Claim {
-	t.Helper()
-	claims, err := s.ClaimDue(t.Context(), hookd.ClaimRequest{Now: t0.Add(time.Second), LeaseUntil: t0.Add(time.Hour),
-		Limit: limit, PerWebhook: limit, Exclude: exclude})
-	if err != nil {
-		t.Fatalf("ClaimDue: %v", err)
-	}
-	return claims
 }
 
 // ReleaseClaims called while a claim is between its copy of the leases and
@@ -116,14 +123,7 @@ func TestQueuedReleaseDuringClaim(t *testing.T) {
 	}
 
 	// After a restart: the cursor passed it.
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s2, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s2.Close()
+	s2 := reopen(t, s, path)
 	if after := storetest.ClaimIDs(claimAll(t, s2)); !slices.Contains(got, lost) && !slices.Contains(again, lost) &&
 		!slices.Contains(after, lost) {
 		t.Errorf("after reopening, released delivery %s is still not claimed (got %v)", lost, after)
@@ -162,14 +162,7 @@ func TestQueuedReenableAfterPurge(t *testing.T) {
 	succeed(t, s, one...)
 
 	// Disabled: the two queued deliveries fail. Enabled again.
-	cur, err := s.Webhook(ctx, ws.ID, w.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cur.Status, cur.DisabledReason = hookd.WebhookDisabled, "by hand"
-	if err := s.UpdateWebhook(ctx, cur, t0.Add(time.Second)); err != nil {
-		t.Fatalf("disable: %v", err)
-	}
+	setWebhookStatus(t, s, ws.ID, w.ID, hookd.WebhookDisabled, t0.Add(time.Second))
 	list, _, err := s.ListDeliveries(ctx, hookd.DeliveryFilter{WorkspaceID: ws.ID, WebhookID: w.ID})
 	if err != nil {
 		t.Fatal(err)
@@ -182,10 +175,7 @@ func TestQueuedReenableAfterPurge(t *testing.T) {
 	if _, err := s.Purge(ctx, hookd.PurgeRequest{Before: t0.Add(24 * time.Hour), IdempotencyBefore: t0}); err != nil {
 		t.Fatalf("Purge: %v", err)
 	}
-	cur.Status = hookd.WebhookActive
-	if err := s.UpdateWebhook(ctx, cur, t0.Add(2*time.Second)); err != nil {
-		t.Fatalf("enable: %v", err)
-	}
+	setWebhookStatus(t, s, ws.ID, w.ID, hookd.WebhookActive, t0.Add(2*time.Second))
 	if got := claimSome(t, s, 100, w2.ID); len(got) != 0 {
 		t.Errorf("after purge, claimed %v: deliveries that failed when w was disabled are sent again", storetest.ClaimIDs(got))
 	}
@@ -210,14 +200,7 @@ func TestQueuedRecordAfterDisableAndPurge(t *testing.T) {
 	if len(claims) != 2 {
 		t.Fatalf("claimed %d; want 2", len(claims))
 	}
-	cur, err := s.Webhook(ctx, ws.ID, w.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cur.Status, cur.DisabledReason = hookd.WebhookDisabled, "by hand"
-	if err := s.UpdateWebhook(ctx, cur, t0.Add(time.Second)); err != nil {
-		t.Fatalf("disable: %v", err)
-	}
+	setWebhookStatus(t, s, ws.ID, w.ID, hookd.WebhookDisabled, t0.Add(time.Second))
 	if _, err := s.Purge(ctx, hookd.PurgeRequest{Before: t0.Add(24 * time.Hour), IdempotencyBefore: t0}); err != nil {
 		t.Fatalf("Purge: %v", err)
 	}
@@ -228,15 +211,7 @@ func TestQueuedRecordAfterDisableAndPurge(t *testing.T) {
 	if claims[0].Delivery.WebhookID != other.ID {
 		claims[0], claims[1] = claims[1], claims[0]
 	}
-	code := 200
-	recs := make([]hookd.AttemptRecord, len(claims))
-	for i, c := range claims {
-		recs[i] = hookd.AttemptRecord{DeliveryID: c.Delivery.ID, WebhookID: c.Delivery.WebhookID,
-			Status: hookd.DeliverySucceeded, Succeeded: true, LastStatusCode: &code, Now: t0.Add(time.Second),
-			Attempt: hookd.Attempt{Trigger: hookd.TriggerScheduled, StartedAt: t0.Add(time.Second),
-				Response: &hookd.AttemptResponse{Status: 200}}}
-	}
-	if err := s.RecordAttempts(ctx, recs); err != nil {
+	if err := s.RecordAttempts(ctx, successes(claims...)); err != nil {
 		t.Errorf("RecordAttempts: %v; want nil (the purged delivery skipped, the other recorded)", err)
 	}
 	d, err := s.Delivery(ctx, ws2.ID, other.ID, claims[0].Delivery.ID)

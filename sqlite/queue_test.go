@@ -34,19 +34,28 @@ func TestQueuedID(t *testing.T) {
 	}
 }
 
-// claimAll claims every due delivery at t0.
+// claimAll claims every due delivery (up to 100) a second after t0, with
+// a lease until an hour after t0.
 func claimAll(t *testing.T, s *Store) []hookd.Claim {
 	t.Helper()
+	return claimSome(t, s, 100)
+}
+
+// claimSome claims as claimAll does, up to limit deliveries, none of those
+// excluded.
+func claimSome(t *testing.T, s *Store, limit int, exclude ...string) []hookd.Claim {
+	t.Helper()
 	claims, err := s.ClaimDue(t.Context(), hookd.ClaimRequest{Now: t0.Add(time.Second), LeaseUntil: t0.Add(time.Hour),
-		Limit: 100, PerWebhook: 100})
+		Limit: limit, PerWebhook: limit, Exclude: exclude})
 	if err != nil {
 		t.Fatalf("ClaimDue: %v", err)
 	}
 	return claims
 }
 
-func succeed(t *testing.T, s *Store, claims ...hookd.Claim) {
-	t.Helper()
+// successes returns the records of a successful attempt (200) a second
+// after t0 for each of the claims.
+func successes(claims ...hookd.Claim) []hookd.AttemptRecord {
 	recs := make([]hookd.AttemptRecord, len(claims))
 	for i, c := range claims {
 		code := 200
@@ -55,7 +64,13 @@ func succeed(t *testing.T, s *Store, claims ...hookd.Claim) {
 			Attempt: hookd.Attempt{Trigger: hookd.TriggerScheduled, StartedAt: t0.Add(time.Second),
 				Response: &hookd.AttemptResponse{Status: 200}}}
 	}
-	if err := s.RecordAttempts(t.Context(), recs); err != nil {
+	return recs
+}
+
+// succeed records a successful attempt for each of the claims.
+func succeed(t *testing.T, s *Store, claims ...hookd.Claim) {
+	t.Helper()
+	if err := s.RecordAttempts(t.Context(), successes(claims...)); err != nil {
 		t.Fatalf("RecordAttempts: %v", err)
 	}
 }
@@ -93,15 +108,7 @@ func TestQueuedCrashRecordedOutOfOrder(t *testing.T) {
 	if cursor >= firstSeq {
 		t.Fatalf("cursor %d passed the first event in flight (seq %d)", cursor, firstSeq)
 	}
-	if err := s.Close(); err != nil { // a crash: nothing released
-		t.Fatalf("Close: %v", err)
-	}
-
-	s2, err := Open(ctx, path)
-	if err != nil {
-		t.Fatalf("reopen: %v", err)
-	}
-	defer s2.Close()
+	s2 := reopen(t, s, path) // a crash: nothing released
 	again := claimAll(t, s2)
 	var want []string
 	for i, c := range claims {
@@ -184,11 +191,7 @@ func TestMigrateVersion1(t *testing.T) {
 			'{"method":"POST","url":"https://example.com/","headers":{"X-Hookd-Attempt":"1"}}', NULL,
 			'timeout: no answer within 30s')`)
 
-	s, err := Open(ctx, path)
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	defer s.Close()
+	s := openPath(t, path)
 	e, err := s.Event(ctx, "ws_1", "evt_1")
 	if err != nil || len(e.Deliveries) != 2 || e.Deliveries[0].ID != "dlv_1" || e.Deliveries[1].ID != "dlv_2" {
 		t.Fatalf("Event after migrating: %+v, %v; want its deliveries dlv_1 and dlv_2", e, err)

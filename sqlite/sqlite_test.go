@@ -31,6 +31,16 @@ func openPath(t testing.TB, path string) *Store {
 	return s
 }
 
+// reopen closes s, as a process that crashes does (releasing nothing), and
+// opens a store on its file at path again, closed when the test ends.
+func reopen(t *testing.T, s *Store, path string) *Store {
+	t.Helper()
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	return openPath(t, path)
+}
+
 func TestStore(t *testing.T) {
 	storetest.Exercise(t, func(t *testing.T) hookd.Store {
 		s, _ := openTemp(t)
@@ -92,14 +102,8 @@ func TestMigrations(t *testing.T) {
 	if got := applied(s); len(got) != len(want) || len(got) == 0 || got[len(got)-1] != want[len(want)-1] {
 		t.Fatalf("applied: got %v; want %v", got, want)
 	}
-	s.Close()
-
 	// Reopening applies nothing again and fails on nothing.
-	s2, err := Open(ctx, path)
-	if err != nil {
-		t.Fatalf("reopen: %v", err)
-	}
-	defer s2.Close()
+	s2 := reopen(t, s, path)
 	if got := applied(s2); len(got) != len(want) {
 		t.Fatalf("applied after reopen: got %v; want %v", got, want)
 	}
@@ -120,15 +124,7 @@ func TestReopenKeepsDataAndClearsLeases(t *testing.T) {
 		t.Fatalf("ClaimDue during the lease: got %d claims, %v; want 0", len(again), err)
 	}
 	// The process "crashes": the store is closed without releasing.
-	if err := s.Close(); err != nil {
-		t.Fatalf("Close: %v", err)
-	}
-
-	s2, err := Open(ctx, path)
-	if err != nil {
-		t.Fatalf("reopen: %v", err)
-	}
-	defer s2.Close()
+	s2 := reopen(t, s, path)
 	got, err := s2.Event(ctx, ws.ID, e.ID)
 	if err != nil {
 		t.Fatalf("Event after reopen: %v", err)
