@@ -12,9 +12,8 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// ListDeliveries returns a page of the webhook's deliveries, newest first,
-// without attempt logs, filtered by status, event type and creation time. A
-// webhook that does not exist in the workspace is ENOTFOUND.
+// ListDeliveries is hookd.Store's: every delivery has its row, so a page is
+// sqlstore.WrittenDeliveries.
 func (s *Store) ListDeliveries(ctx context.Context, f hookd.DeliveryFilter) ([]hookd.Delivery, string, error) {
 	limit := sqlstore.PageLimit(f.Page)
 	var out []hookd.Delivery
@@ -30,9 +29,8 @@ func (s *Store) ListDeliveries(ctx context.Context, f hookd.DeliveryFilter) ([]h
 	return out, next, nil
 }
 
-// Delivery returns the delivery id of the webhook with its attempt log in
-// attempt order. A delivery that does not exist for that webhook and
-// workspace is ENOTFOUND.
+// Delivery returns the delivery id of the webhook, or ENOTFOUND, with its
+// attempt log read from the attempts table in number order.
 func (s *Store) Delivery(ctx context.Context, workspaceID, webhookID, id string) (*hookd.Delivery, error) {
 	var d hookd.Delivery
 	err := s.read(ctx, "get delivery", func(ctx context.Context, tx pgx.Tx) error {

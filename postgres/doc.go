@@ -11,6 +11,15 @@
 // PostgreSQL advisory lock, so that processes starting together migrate
 // once.
 //
+// What both engines do alike (workspaces, keys, the event catalogue,
+// portal links, reading webhooks and events, row mapping, the migration
+// runner, idempotency, list pages, streaks, the backlog worker) is
+// internal/sqlstore's: Store embeds sqlstore.Shared, and engine.go adapts
+// pgx to it, with PostgreSQL's dialect ($n placeholders, timestamptz,
+// boolean, json). This package holds what only PostgreSQL does: the
+// leases below, LISTEN/NOTIFY, the shared send slots, the advisory locks,
+// and the SQL of those paths.
+//
 // Work is split with row leases. ClaimDue locks the due deliveries it
 // takes with FOR UPDATE SKIP LOCKED, so that concurrent claims from other
 // processes step over them rather than wait, and writes a lease

@@ -73,3 +73,9 @@ func collect[T any](rows pgx.Rows, scan func(sqlstore.Row) (T, error)) ([]T, err
 func (e engine) FillDeliveries(ctx context.Context, q sqlstore.Querier, events []hookd.Event) error {
 	return fillDeliveries(ctx, q.(pgQuerier).q, events)
 }
+
+func (e engine) FailBacklog(ctx context.Context, webhookID string) error {
+	return e.s.failBacklog(ctx, webhookID)
+}
+
+func (e engine) WakeBacklog() { e.s.backlog.Wake() }

@@ -2,9 +2,7 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -204,7 +202,7 @@ type eventRows struct {
 }
 
 func (r *eventRows) add(e *hookd.Event) error {
-	channels, err := strings2JSON(e.Channels)
+	channels, err := sqlstore.JSONText(e.Channels, e.Channels == nil)
 	if err != nil {
 		return err
 	}
@@ -377,27 +375,16 @@ func cmpString(a, b string) int {
 // activeWebhooks returns the active webhooks of the workspaces, by
 // workspace, in id order, with only the fields hookd.Matches needs.
 func activeWebhooks(ctx context.Context, q querier, workspaces []string) (map[string][]hookd.Webhook, error) {
-	rows, err := q.Query(ctx, `SELECT id, workspace_id, events, channels FROM webhooks
+	rows, err := q.Query(ctx, `SELECT workspace_id, `+sqlstore.MatcherColumns+` FROM webhooks
 		WHERE workspace_id = ANY($1) AND status = 'active' ORDER BY id`, workspaces)
 	if err != nil {
 		return nil, err
 	}
 	list, err := collect(rows, func(row sqlstore.Row) (hookd.Webhook, error) {
-		var (
-			w                hookd.Webhook
-			events, channels []byte
-		)
-		if err := row.Scan(&w.ID, &w.WorkspaceID, &events, &channels); err != nil {
-			return w, err
-		}
-		if err := fromJSON(events, &w.Events); err != nil {
-			return w, fmt.Errorf("webhook %s: %w", w.ID, err)
-		}
-		if err := fromJSON(channels, &w.Channels); err != nil {
-			return w, fmt.Errorf("webhook %s: %w", w.ID, err)
-		}
-		w.Status = hookd.WebhookActive
-		return w, nil
+		var ws string
+		w, err := sqlstore.ScanMatcher(row, &ws)
+		w.WorkspaceID = ws
+		return w, err
 	})
 	if err != nil {
 		return nil, err
@@ -409,66 +396,28 @@ func activeWebhooks(ctx context.Context, q querier, workspaces []string) (map[st
 	return out, nil
 }
 
-// PublishTest stores e with one delivery to the webhook webhookID of
-// e.WorkspaceID only, whatever its status and subscriptions, marked for a
-// single attempt (Once) and already leased until leaseUntil, and returns
-// the claim to send. e's IdempotencyKey is not stored. A webhook that does
-// not exist in the workspace is ENOTFOUND.
-func (s *Store) PublishTest(ctx context.Context, e *hookd.Event, webhookID string, now, leaseUntil time.Time) (*hookd.Claim, error) {
-	now = sqlstore.RoundTime(now)
-	stored := *e
-	stored.ID = sqlstore.NewID(stored.ID, hookd.PrefixEvent, now)
-	stored.CreatedAt = now
-	stored.IdempotencyKey = ""
-	var claim hookd.Claim
-	err := s.write(ctx, "publish test", func(ctx context.Context, tx pgx.Tx) error {
-		w, err := sqlstore.ScanWebhook(tx.QueryRow(ctx, `SELECT `+sqlstore.WebhookColumns+` FROM webhooks WHERE id = $1`, webhookID))
-		if errors.Is(err, pgx.ErrNoRows) || err == nil && w.WorkspaceID != e.WorkspaceID {
-			return hookd.NotFound("webhook", webhookID)
-		}
-		if err != nil {
-			return err
-		}
-		var ev eventRows
-		if err := ev.add(&stored); err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, sqlInsertEvents, ev.id, ev.workspace, ev.typ, ev.payload, ev.channels, ev.key, now)
-		if isUniqueViolation(err) {
-			return hookd.Errorf(hookd.ECONFLICT, "event %q already exists", stored.ID)
-		}
-		if err != nil {
-			return err
-		}
-		d := hookd.Delivery{
-			ID:          hookd.NewID(hookd.PrefixDelivery, now),
-			WorkspaceID: stored.WorkspaceID,
-			EventID:     stored.ID,
-			WebhookID:   webhookID,
-			EventType:   stored.Type,
-			Status:      hookd.DeliveryPending,
-			CreatedAt:   now,
-			UpdatedAt:   now,
-			Once:        true,
-		}
-		next := now
-		d.NextAttemptAt = &next
-		if _, err := tx.Exec(ctx, `INSERT INTO deliveries (id, workspace_id, event_id, webhook_id, event_type, status,
-			attempts, scheduled_attempts, manual, once, next_attempt_at, lease_expires_at, leased_by, last_status_code,
-			created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, 'pending', 0, 0, false, true, $6, $7, $8, NULL, $6, $6)`,
-			d.ID, d.WorkspaceID, d.EventID, d.WebhookID, d.EventType, now, leaseUntil, s.instance); err != nil {
-			return err
-		}
-		stored.Deliveries = []hookd.Delivery{d}
-		claim = hookd.Claim{Delivery: d, Payload: append(json.RawMessage(nil), stored.Payload...), Webhook: w}
-		return nil
-	})
-	if err != nil {
-		return nil, err
+// StoreTestSend writes a test send's event and its delivery, leased by
+// this process.
+func (e engine) StoreTestSend(ctx context.Context, q sqlstore.Querier, ev *hookd.Event, d *hookd.Delivery, leaseUntil time.Time) error {
+	tx := q.(pgQuerier).q
+	var rows eventRows
+	if err := rows.add(ev); err != nil {
+		return err
 	}
-	*e = stored
-	return &claim, nil
+	_, err := tx.Exec(ctx, sqlInsertEvents, rows.id, rows.workspace, rows.typ, rows.payload, rows.channels, rows.key,
+		ev.CreatedAt)
+	if isUniqueViolation(err) {
+		return hookd.Errorf(hookd.ECONFLICT, "event %q already exists", ev.ID)
+	}
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO deliveries (id, workspace_id, event_id, webhook_id, event_type, status,
+		attempts, scheduled_attempts, manual, once, next_attempt_at, lease_expires_at, leased_by, last_status_code,
+		created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, 'pending', 0, 0, false, true, $6, $7, $8, NULL, $6, $6)`,
+		d.ID, d.WorkspaceID, d.EventID, d.WebhookID, d.EventType, d.CreatedAt, leaseUntil, e.s.instance)
+	return err
 }
 
 // loadEvents reads events by id, with their deliveries, in id order.
@@ -482,14 +431,6 @@ func loadEvents(ctx context.Context, q querier, ids []string) ([]hookd.Event, er
 		return nil, err
 	}
 	return events, fillDeliveries(ctx, q, events)
-}
-
-// loadEvent reads the event id of the workspace with its deliveries, or
-// returns ENOTFOUND.
-func loadEvent(ctx context.Context, q querier, workspaceID, id string) (*hookd.Event, error) {
-	return sqlstore.LoadEvent(ctx, pgQuerier{q}, &dialect, workspaceID, id, func(events []hookd.Event) error {
-		return fillDeliveries(ctx, q, events)
-	})
 }
 
 // fillDeliveries sets the Deliveries of events, with one query.

@@ -9,17 +9,11 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// migrationFiles are the schema changes, one numbered file each
-// (0001_init.sql, 0002_….sql). A file is never edited once released: a
-// change is a new file.
+// migrationFiles are PostgreSQL's schema changes, numbered files that
+// sqlstore.Migrations reads and sqlstore.Runner applies.
 //
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
-
-// migrations returns the embedded migrations in version order.
-func migrations() ([]sqlstore.Migration, error) {
-	return sqlstore.Migrations(migrationFiles, "migrations")
-}
 
 // sqlMigrationLock takes the session advisory lock that serializes
 // migrations of one schema: processes that start together wait for the
@@ -32,7 +26,7 @@ const sqlMigrationLock = `SELECT pg_advisory_lock(hashtextextended('hookd migrat
 // each in its own transaction with its record, holding the migration lock
 // on one connection.
 func (s *Store) migrate(ctx context.Context) error {
-	list, err := migrations()
+	list, err := sqlstore.Migrations(migrationFiles, "migrations")
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}

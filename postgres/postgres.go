@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -326,26 +325,6 @@ func Unavailable(err error) bool {
 }
 
 // Times are stored as timestamptz, to the microsecond.
-
-// jsonValue marshals v for a json column. nilValue says that v stands for
-// a nil slice or map, stored as NULL so that nil and empty stay apart.
-func jsonValue(v any, nilValue bool) ([]byte, error) {
-	if nilValue {
-		return nil, nil
-	}
-	return json.Marshal(v)
-}
-
-// fromJSON unmarshals a json column into dst; NULL leaves dst as it is
-// (nil).
-func fromJSON(v []byte, dst any) error {
-	if v == nil {
-		return nil
-	}
-	return json.Unmarshal(v, dst)
-}
-
-func strings2JSON(list []string) ([]byte, error) { return jsonValue(list, list == nil) }
 
 // cleanText makes s storable in a text column: valid UTF-8 without NUL
 // characters. It is for text hookd writes from what others sent (an

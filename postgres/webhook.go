@@ -47,19 +47,6 @@ func (s *Store) CreateWebhook(ctx context.Context, w *hookd.Webhook, maxWebhooks
 	})
 }
 
-// UpdateWebhook is sqlstore.UpdateWebhook: the backlog of a disable is
-// failed by backlog.go, a backlog worker of any process finishing what a
-// call leaves.
-func (s *Store) UpdateWebhook(ctx context.Context, w *hookd.Webhook, now time.Time) error {
-	return sqlstore.UpdateWebhook(ctx, engine{s}, w, now)
-}
-
-func (e engine) FailBacklog(ctx context.Context, webhookID string) error {
-	return e.s.failBacklog(ctx, webhookID)
-}
-
-func (e engine) WakeBacklog() { e.s.backlog.Wake() }
-
 // TryUpdateWebhook is one try of UpdateWebhook. A disable holds the
 // workspace's lock, so that no publish reads the webhook active until it
 // commits; an enable tells every process that its deliveries may be due.
@@ -89,25 +76,11 @@ func (e engine) TryUpdateWebhook(ctx context.Context, w *hookd.Webhook, now time
 		if err != nil {
 			return err
 		}
-		enabled := upd.Status == hookd.WebhookActive && old != hookd.WebhookActive
-		if enabled {
-			if failingAt != nil {
-				return sqlstore.ErrStillFailing
-			}
-			upd.FailingSince = nil
-			upd.DisabledReason = ""
-		}
-		upd.UpdatedAt = now
-		upd.Secrets = append([]hookd.Secret(nil), upd.Secrets...)
-		sqlstore.RoundWebhookTimes(&upd)
-		q, vals, err := sqlstore.WebhookUpdate(&dialect, &upd)
+		enabled, disabled, err := sqlstore.WriteWebhook(ctx, pgQuerier{tx}, &dialect, &upd, old, failingAt != nil, now)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, q, vals...); err != nil {
-			return err
-		}
-		if old == hookd.WebhookActive && upd.Status != hookd.WebhookActive {
+		if disabled {
 			failing, err = startFailing(ctx, tx, upd.ID, now, "")
 			return err
 		}

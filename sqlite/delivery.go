@@ -14,37 +14,9 @@ import (
 	"github.com/hookd/hookd/internal/sqlstore"
 )
 
-// ListDeliveries returns a page of the webhook's deliveries, newest first,
-// without attempt logs, filtered by status, event type and creation time. A
-// webhook that does not exist in the workspace is ENOTFOUND.
-func (s *Store) ListDeliveries(ctx context.Context, f hookd.DeliveryFilter) ([]hookd.Delivery, string, error) {
-	limit := sqlstore.PageLimit(f.Page)
-	var out []hookd.Delivery
-	err := s.read(ctx, "list deliveries", func(ctx context.Context, tx *sql.Tx) error {
-		var err error
-		out, err = sqlstore.WrittenDeliveries(ctx, sqlQuerier{tx}, &dialect, f)
-		if err != nil || f.Status != "" && f.Status != hookd.DeliveryPending {
-			return err
-		}
-		queued, err := listQueued(ctx, tx, tx.StmtContext(ctx, s.claimStmts.writtenBetween), f, limit+1, s.fewQueued)
-		if err != nil {
-			return err
-		}
-		out = append(out, queued...)
-		slices.SortFunc(out, func(a, b hookd.Delivery) int { return strings.Compare(b.ID, a.ID) })
-		out = out[:min(len(out), limit+1)]
-		return nil
-	})
-	if err != nil {
-		return nil, "", err
-	}
-	out, next := sqlstore.Cut(out, limit, func(d hookd.Delivery) string { return d.ID })
-	return out, next, nil
-}
-
-// Delivery returns the delivery id of the webhook with its attempt log in
-// attempt order. A delivery that does not exist for that webhook and
-// workspace is ENOTFOUND.
+// Delivery returns the delivery id of the webhook, or ENOTFOUND: its row
+// with the attempt log its log column keeps, or, for a delivery still
+// queued in its event's row, the delivery with an empty log.
 func (s *Store) Delivery(ctx context.Context, workspaceID, webhookID, id string) (*hookd.Delivery, error) {
 	var d hookd.Delivery
 	err := s.read(ctx, "get delivery", func(ctx context.Context, tx *sql.Tx) error {
@@ -75,6 +47,34 @@ func (s *Store) Delivery(ctx context.Context, workspaceID, webhookID, id string)
 		return nil, err
 	}
 	return &d, nil
+}
+
+// ListDeliveries is hookd.Store's: a page of the written deliveries
+// (sqlstore.WrittenDeliveries) merged with the queued ones, which have no
+// row yet (listQueued).
+func (s *Store) ListDeliveries(ctx context.Context, f hookd.DeliveryFilter) ([]hookd.Delivery, string, error) {
+	limit := sqlstore.PageLimit(f.Page)
+	var out []hookd.Delivery
+	err := s.read(ctx, "list deliveries", func(ctx context.Context, tx *sql.Tx) error {
+		var err error
+		out, err = sqlstore.WrittenDeliveries(ctx, sqlQuerier{tx}, &dialect, f)
+		if err != nil || f.Status != "" && f.Status != hookd.DeliveryPending {
+			return err
+		}
+		queued, err := listQueued(ctx, tx, tx.StmtContext(ctx, s.claimStmts.writtenBetween), f, limit+1, s.fewQueued)
+		if err != nil {
+			return err
+		}
+		out = append(out, queued...)
+		slices.SortFunc(out, func(a, b hookd.Delivery) int { return strings.Compare(b.ID, a.ID) })
+		out = out[:min(len(out), limit+1)]
+		return nil
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	out, next := sqlstore.Cut(out, limit, func(d hookd.Delivery) string { return d.ID })
+	return out, next, nil
 }
 
 // loggedAttempt is an attempt as a delivery's log column keeps it

@@ -9,6 +9,16 @@
 // the delivery leases a previous process left behind: in SQLite mode one
 // hookd process owns the file.
 //
+// What both engines do alike (workspaces, keys, the event catalogue,
+// portal links, reading webhooks and events, row mapping, the migration
+// runner, idempotency, list pages, streaks, the backlog worker) is
+// internal/sqlstore's: Store embeds sqlstore.Shared, and engine.go adapts
+// database/sql to it, with SQLite's dialect (? placeholders, times as Unix
+// microseconds, flags as 0/1, JSON as text). This package holds what only
+// SQLite does: the single writer and its group commit (event.go), the
+// event-row fan-out queue (queue.go, claim_queued.go), the in-memory
+// leases, and the SQL of those paths.
+//
 // The database runs in WAL mode with synchronous=FULL, so a write is durable
 // when its method returns. Writes go through one connection (SQLite has a
 // single writer; queueing in Go avoids SQLITE_BUSY), reads through a small

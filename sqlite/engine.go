@@ -85,3 +85,9 @@ func (r sqlRows) Close() { r.Rows.Close() }
 func (e engine) FillDeliveries(ctx context.Context, q sqlstore.Querier, events []hookd.Event) error {
 	return fillDeliveries(ctx, q.(sqlQuerier).q, events)
 }
+
+func (e engine) FailBacklog(ctx context.Context, webhookID string) error {
+	return e.s.failBacklog(ctx, webhookID)
+}
+
+func (e engine) WakeBacklog() { e.s.backlog.Wake() }

@@ -3,9 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -291,20 +289,10 @@ func (p *publisher) webhooks(workspaceID string) ([]hookd.Webhook, error) {
 	defer rows.Close()
 	hooks := []hookd.Webhook{}
 	for rows.Next() {
-		var (
-			w                hookd.Webhook
-			events, channels sql.NullString
-		)
-		if err := rows.Scan(&w.ID, &events, &channels); err != nil {
+		w, err := sqlstore.ScanMatcher(rows)
+		if err != nil {
 			return nil, err
 		}
-		if err := fromJSON(events, &w.Events); err != nil {
-			return nil, fmt.Errorf("webhook %s: %w", w.ID, err)
-		}
-		if err := fromJSON(channels, &w.Channels); err != nil {
-			return nil, fmt.Errorf("webhook %s: %w", w.ID, err)
-		}
-		w.Status = hookd.WebhookActive
 		hooks = append(hooks, w)
 	}
 	if err := rows.Err(); err != nil {
@@ -317,7 +305,7 @@ func (p *publisher) webhooks(workspaceID string) ([]hookd.Webhook, error) {
 // insertEvent inserts e (ID and CreatedAt set) with the prepared statement,
 // queued for the webhooks of fanout, and returns its seq.
 func insertEvent(ctx context.Context, stmt *sql.Stmt, e *hookd.Event, fanout []string) (int64, error) {
-	channels, err := strings2JSON(e.Channels)
+	channels, err := dialect.JSONOf(e.Channels, e.Channels == nil)
 	if err != nil {
 		return 0, err
 	}
@@ -332,47 +320,19 @@ func insertEvent(ctx context.Context, stmt *sql.Stmt, e *hookd.Event, fanout []s
 	return res.LastInsertId()
 }
 
-// PublishTest stores e with one delivery to the webhook webhookID of
-// e.WorkspaceID only, whatever its status and subscriptions, marked for a
-// single attempt (Once) and already leased until leaseUntil, and returns
-// the claim to send. e's IdempotencyKey is not stored. A webhook that does
-// not exist in the workspace is ENOTFOUND.
-func (s *Store) PublishTest(ctx context.Context, e *hookd.Event, webhookID string, now, leaseUntil time.Time) (*hookd.Claim, error) {
-	now = sqlstore.RoundTime(now)
-	stored := *e
-	stored.ID = sqlstore.NewID(stored.ID, hookd.PrefixEvent, now)
-	stored.CreatedAt = now
-	stored.IdempotencyKey = ""
-	var claim hookd.Claim
-	err := s.write(ctx, "publish test", func(ctx context.Context, tx *sql.Tx) error {
-		w, err := sqlstore.ScanWebhook(tx.StmtContext(ctx, s.stmts.webhookByID).QueryRowContext(ctx, webhookID))
-		if errors.Is(err, sql.ErrNoRows) || err == nil && w.WorkspaceID != e.WorkspaceID {
-			return hookd.NotFound("webhook", webhookID)
-		}
-		if err != nil {
-			return err
-		}
-		if _, err := insertEvent(ctx, tx.StmtContext(ctx, s.stmts.insertEvent), &stored, nil); err != nil {
-			return err
-		}
-		next := now
-		d := hookd.Delivery{ID: hookd.NewID(hookd.PrefixDelivery, now), WorkspaceID: stored.WorkspaceID,
-			EventID: stored.ID, WebhookID: webhookID, EventType: stored.Type, Status: hookd.DeliveryPending,
-			NextAttemptAt: &next, Once: true, CreatedAt: now, UpdatedAt: now}
-		if err := writeRow(ctx, tx.StmtContext(ctx, s.stmts.writeRow), &d); err != nil {
-			return err
-		}
-		// Leased before the commit makes it due: no claim takes it.
-		s.leases.take(webhookID, []string{d.ID}, micros(leaseUntil))
-		stored.Deliveries = []hookd.Delivery{d}
-		claim = hookd.Claim{Delivery: d, Payload: append(json.RawMessage(nil), stored.Payload...), Webhook: w}
-		return nil
-	})
-	if err != nil {
-		return nil, err
+// StoreTestSend writes a test send's event, not queued, and its
+// delivery's row, and leases the delivery in memory before the commit
+// makes it due, so that no claim takes it.
+func (e engine) StoreTestSend(ctx context.Context, q sqlstore.Querier, ev *hookd.Event, d *hookd.Delivery, leaseUntil time.Time) error {
+	tx := q.(sqlQuerier).q.(*sql.Tx)
+	if _, err := insertEvent(ctx, tx.StmtContext(ctx, e.s.stmts.insertEvent), ev, nil); err != nil {
+		return err
 	}
-	*e = stored
-	return &claim, nil
+	if err := writeRow(ctx, tx.StmtContext(ctx, e.s.stmts.writeRow), d); err != nil {
+		return err
+	}
+	e.s.leases.take(d.WebhookID, []string{d.ID}, micros(leaseUntil))
+	return nil
 }
 
 // loadEvent reads the event id of the workspace with its deliveries, or

@@ -10,14 +10,10 @@ import (
 	"github.com/hookd/hookd/internal/sqlstore"
 )
 
-// migrationFiles are the schema changes, one numbered file each
-// (0001_init.sql, 0002_….sql). A file is never edited once released: a
-// change is a new file.
-//
 //go:embed migrations/*.sql
-var migrationFiles embed.FS
+var migrationFiles embed.FS // SQLite's schema changes, in numbered files
 
-// migrations returns the embedded migrations in version order.
+// migrations returns SQLite's migrations in version order.
 func migrations() ([]sqlstore.Migration, error) {
 	return sqlstore.Migrations(migrationFiles, "migrations")
 }

@@ -142,10 +142,10 @@ func (s *Store) RecordAttempts(ctx context.Context, recs []hookd.AttemptRecord) 
 				return err
 			}
 			more, err := s.startFailing(ctx, tx, rec.WebhookID, rec.Now, rec.DeliveryID)
+			failing = failing || more
 			if err != nil {
 				return err
 			}
-			failing = failing || more
 		}
 		return nil
 	})

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -306,30 +305,6 @@ func nullInt(p *int) sql.NullInt64 {
 	}
 	return sql.NullInt64{Int64: int64(*p), Valid: true}
 }
-
-// jsonText marshals v for a JSON column. nilValue says that v stands for a
-// nil slice or map, stored as NULL so that nil and empty stay apart.
-func jsonText(v any, nilValue bool) (sql.NullString, error) {
-	if nilValue {
-		return sql.NullString{}, nil
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return sql.NullString{}, err
-	}
-	return sql.NullString{String: string(b), Valid: true}, nil
-}
-
-// fromJSON unmarshals a JSON column into dst; NULL leaves dst as it is
-// (nil).
-func fromJSON(v sql.NullString, dst any) error {
-	if !v.Valid {
-		return nil
-	}
-	return json.Unmarshal([]byte(v.String), dst)
-}
-
-func strings2JSON(list []string) (sql.NullString, error) { return jsonText(list, list == nil) }
 
 func bool2int(b bool) int64 {
 	if b {

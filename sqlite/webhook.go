@@ -12,7 +12,7 @@ import (
 
 const (
 	sqlWebhookByID     = `SELECT ` + sqlstore.WebhookColumns + ` FROM webhooks WHERE id = ?`
-	sqlPublishWebhooks = `SELECT id, events, channels FROM webhooks WHERE workspace_id = ? AND status = 'active' ORDER BY id`
+	sqlPublishWebhooks = `SELECT ` + sqlstore.MatcherColumns + ` FROM webhooks WHERE workspace_id = ? AND status = 'active' ORDER BY id`
 )
 
 // CreateWebhook stores w, filling w.ID when empty. It returns ENOTFOUND
@@ -46,18 +46,6 @@ func (s *Store) CreateWebhook(ctx context.Context, w *hookd.Webhook, maxWebhooks
 	})
 }
 
-// UpdateWebhook is sqlstore.UpdateWebhook: the backlog of a disable is
-// failed by backlog.go, its worker finishing what a call leaves.
-func (s *Store) UpdateWebhook(ctx context.Context, w *hookd.Webhook, now time.Time) error {
-	return sqlstore.UpdateWebhook(ctx, engine{s}, w, now)
-}
-
-func (e engine) FailBacklog(ctx context.Context, webhookID string) error {
-	return e.s.failBacklog(ctx, webhookID)
-}
-
-func (e engine) WakeBacklog() { e.s.backlog.Wake() }
-
 // TryUpdateWebhook is one try of UpdateWebhook, in one transaction of the
 // single writer.
 func (e engine) TryUpdateWebhook(ctx context.Context, w *hookd.Webhook, now time.Time) (hookd.Webhook, bool, error) {
@@ -76,23 +64,8 @@ func (e engine) TryUpdateWebhook(ctx context.Context, w *hookd.Webhook, now time
 		if err != nil {
 			return err
 		}
-		if upd.Status == hookd.WebhookActive && old != hookd.WebhookActive {
-			if failingAt.Valid {
-				return sqlstore.ErrStillFailing
-			}
-			upd.FailingSince = nil
-			upd.DisabledReason = ""
-		}
-		upd.UpdatedAt = now
-		sqlstore.RoundWebhookTimes(&upd)
-		q, args, err := sqlstore.WebhookUpdate(&dialect, &upd)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return err
-		}
-		if old == hookd.WebhookActive && upd.Status != hookd.WebhookActive {
+		_, disabled, err := sqlstore.WriteWebhook(ctx, sqlQuerier{tx}, &dialect, &upd, old, failingAt.Valid, now)
+		if err == nil && disabled {
 			failing, err = e.s.startFailing(ctx, tx, upd.ID, now, "")
 		}
 		return err

@@ -20,13 +20,14 @@
 //     both engines, which each engine's Store embeds, over the Engine
 //     interface; workspace.go, catalogue.go, portal.go, webhook.go,
 //     event.go and idempotency.go hold them, with the pieces the engines'
-//     own methods share (WebhookCap, UpdateWebhook's loop, FillDeliveries,
-//     WrittenDeliveries, IdempotencyKey.Reserve).
+//     own methods share (WebhookCap, WriteWebhook, FillDeliveries,
+//     WrittenDeliveries, Worker, IdempotencyKey.Reserve).
 //   - migrate.go: the migration runner over each engine's embedded,
 //     numbered .sql files.
 //   - page.go: list pages (PageLimit, Cut).
 //   - claim.go: what claims and records decide the same way on both
-//     engines (ClaimShare, Streak, minute tallies).
+//     engines (ClaimShare, Streaks, TallyMinutes); worker.go: the backlog
+//     Worker both engines run, and FailMarked.
 //
 // What genuinely differs stays in each engine, and is the difference:
 // SQLite's single writer with its group commit, its event-row fan-out

@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"encoding/json"
+	"time"
 
 	"github.com/hookd/hookd"
 )
@@ -113,4 +115,51 @@ func WrittenDeliveries(ctx context.Context, q Querier, d *Dialect, f hookd.Deliv
 	}
 	rows, err := q.Query(ctx, sql+a.Page(f.Page, f.Since, f.Until), a.List...)
 	return Collect(rows, err, func(row Row) (hookd.Delivery, error) { return ScanDelivery(row) })
+}
+
+// TestSender is what PublishTest needs of an engine, besides Engine.
+type TestSender interface {
+	// StoreTestSend writes, in the transaction of q, the event e (its
+	// IdempotencyKey empty) and its one delivery d, leased until
+	// leaseUntil. An event ID that exists is ECONFLICT.
+	StoreTestSend(ctx context.Context, q Querier, e *hookd.Event, d *hookd.Delivery, leaseUntil time.Time) error
+}
+
+// PublishTest stores e with one delivery to the webhook webhookID of
+// e.WorkspaceID only, whatever its status and subscriptions, marked for a
+// single attempt (Once) and already leased until leaseUntil, and returns
+// the claim to send. e's IdempotencyKey is not stored. A webhook that does
+// not exist in the workspace is ENOTFOUND.
+func (s Shared) PublishTest(ctx context.Context, e *hookd.Event, webhookID string, now, leaseUntil time.Time) (*hookd.Claim, error) {
+	now = RoundTime(now)
+	stored := *e
+	stored.ID = NewID(stored.ID, hookd.PrefixEvent, now)
+	stored.CreatedAt = now
+	stored.IdempotencyKey = ""
+	var claim hookd.Claim
+	err := s.e.Write(ctx, "publish test", func(ctx context.Context, q Querier) error {
+		w, err := one(ctx, q, hookd.NotFound("webhook", webhookID), ScanWebhook,
+			`SELECT `+WebhookColumns+` FROM webhooks WHERE id = `+s.d.Param(1), webhookID)
+		if err == nil && w.WorkspaceID != e.WorkspaceID {
+			err = hookd.NotFound("webhook", webhookID)
+		}
+		if err != nil {
+			return err
+		}
+		next := now
+		d := hookd.Delivery{ID: hookd.NewID(hookd.PrefixDelivery, now), WorkspaceID: stored.WorkspaceID,
+			EventID: stored.ID, WebhookID: webhookID, EventType: stored.Type, Status: hookd.DeliveryPending,
+			NextAttemptAt: &next, Once: true, CreatedAt: now, UpdatedAt: now}
+		if err := s.e.StoreTestSend(ctx, q, &stored, &d, RoundTime(leaseUntil)); err != nil {
+			return err
+		}
+		stored.Deliveries = []hookd.Delivery{d}
+		claim = hookd.Claim{Delivery: d, Payload: append(json.RawMessage(nil), stored.Payload...), Webhook: w}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	*e = stored
+	return &claim, nil
 }

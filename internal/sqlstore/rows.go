@@ -157,3 +157,15 @@ func ScanDelivery(row Row, extra ...any) (hookd.Delivery, error) {
 	err := row.Scan(dst...)
 	return d, err
 }
+
+// MatcherColumns is what ScanMatcher reads, after the lead columns: the
+// fields of an active webhook that hookd.Matches needs, for fan-out.
+const MatcherColumns = `id, events, channels`
+
+// ScanMatcher reads a row of lead columns into lead, then MatcherColumns,
+// as an active webhook.
+func ScanMatcher(row Row, lead ...any) (hookd.Webhook, error) {
+	w := hookd.Webhook{Status: hookd.WebhookActive}
+	err := row.Scan(append(lead, &w.ID, JSONDest(&w.Events), JSONDest(&w.Channels))...)
+	return w, err
+}

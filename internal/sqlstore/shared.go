@@ -29,6 +29,8 @@ type Engine interface {
 	// FillDeliveries sets the Deliveries of events, read on q: their rows
 	// (FillDeliveries), and in SQLite the queued ones.
 	FillDeliveries(ctx context.Context, q Querier, events []hookd.Event) error
+	WebhookUpdater
+	TestSender
 }
 
 // Violation is the kind of constraint a failed statement broke.

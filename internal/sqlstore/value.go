@@ -86,13 +86,18 @@ func (d jsonDest) Scan(v any) error {
 	return fmt.Errorf("a JSON column holds %T", v)
 }
 
-// JSONOf marshals v for a JSON column, in d. null says that v stands for a
-// nil slice or map, stored as NULL so that nil and empty stay apart.
-func (d *Dialect) JSONOf(v any, null bool) (any, error) {
+// JSONText marshals v for a JSON column. null says that v stands for a
+// nil slice or map, stored as NULL (nil) so that nil and empty stay apart.
+func JSONText(v any, null bool) ([]byte, error) {
 	if null {
-		return d.JSON(nil), nil
+		return nil, nil
 	}
-	b, err := json.Marshal(v)
+	return json.Marshal(v)
+}
+
+// JSONOf is JSONText of v as a value of d.
+func (d *Dialect) JSONOf(v any, null bool) (any, error) {
+	b, err := JSONText(v, null)
 	if err != nil {
 		return nil, err
 	}

@@ -74,23 +74,41 @@ func WebhookCap(ctx context.Context, q Querier, d *Dialect, workspaceID string, 
 	return nil
 }
 
-// WebhookUpdate returns the statement that writes every column of w but
-// id, workspace_id and created_at, in d, with its arguments.
-func WebhookUpdate(d *Dialect, w *hookd.Webhook) (string, []any, error) {
-	vals, err := WebhookArgs(d, w)
+// WriteWebhook writes upd over the stored webhook, in the transaction of
+// q, after the engine has read (and locked) its stored status old and
+// whether its backlog is still being failed. An enable (old not active,
+// upd active) clears the failing streak and the disabled reason, and is
+// ErrStillFailing while the backlog runs. UpdatedAt becomes now and the
+// times are rounded as stored. It says whether the write enables or
+// disables the webhook: a disable's backlog is the engine's to start.
+func WriteWebhook(ctx context.Context, q Querier, d *Dialect, upd *hookd.Webhook, old string, backlogFailing bool, now time.Time) (enabled, disabled bool, err error) {
+	enabled = upd.Status == hookd.WebhookActive && old != hookd.WebhookActive
+	disabled = upd.Status != hookd.WebhookActive && old == hookd.WebhookActive
+	if enabled {
+		if backlogFailing {
+			return false, false, ErrStillFailing
+		}
+		upd.FailingSince = nil
+		upd.DisabledReason = ""
+	}
+	upd.UpdatedAt = now
+	upd.Secrets = append([]hookd.Secret(nil), upd.Secrets...)
+	RoundWebhookTimes(upd)
+	vals, err := WebhookArgs(d, upd)
 	if err != nil {
-		return "", nil, err
+		return false, false, err
 	}
 	vals = vals[:len(vals)-2] // the times
 	a := d.Args()
-	q := `UPDATE webhooks SET name = ` + a.Add(vals[0])
+	sql := `UPDATE webhooks SET name = ` + a.Add(vals[0])
 	for i, col := range []string{"description", "url", "method", "events", "channels", "headers", "timeout_seconds",
 		"retry_schedule", "signature_scheme", "header_prefix", "signature_header", "timestamp_header", "tls_verify",
 		"rate_limit", "status", "disabled_reason", "secrets", "failing_since"} {
-		q += `, ` + col + ` = ` + a.Add(vals[i+1])
+		sql += `, ` + col + ` = ` + a.Add(vals[i+1])
 	}
-	q += `, updated_at = ` + a.Add(d.Time(w.UpdatedAt)) + ` WHERE id = ` + a.Add(w.ID)
-	return q, a.List, nil
+	sql += `, updated_at = ` + a.Add(d.Time(upd.UpdatedAt)) + ` WHERE id = ` + a.Add(upd.ID)
+	_, err = q.Exec(ctx, sql, a.List...)
+	return enabled, disabled, err
 }
 
 // ErrStillFailing stops the transaction that would enable a webhook whose
@@ -99,7 +117,7 @@ func WebhookUpdate(d *Dialect, w *hookd.Webhook) (string, []any, error) {
 // again.
 var ErrStillFailing = errors.New("sqlstore: the webhook's pending deliveries are still being failed")
 
-// WebhookUpdater is what UpdateWebhook needs of an engine.
+// WebhookUpdater is what UpdateWebhook needs of an engine, besides Engine.
 type WebhookUpdater interface {
 	// TryUpdateWebhook is one try: in one transaction it writes w as
 	// UpdateWebhook says, or returns ErrStillFailing; it returns the
@@ -121,7 +139,8 @@ type WebhookUpdater interface {
 // batches of its last disable are finished first, and its failing streak
 // and disabled reason are cleared. A webhook that does not exist in
 // w.WorkspaceID is ENOTFOUND.
-func UpdateWebhook(ctx context.Context, u WebhookUpdater, w *hookd.Webhook, now time.Time) error {
+func (s Shared) UpdateWebhook(ctx context.Context, w *hookd.Webhook, now time.Time) error {
+	u := s.e
 	for {
 		upd, failing, err := u.TryUpdateWebhook(ctx, w, now)
 		if errors.Is(err, ErrStillFailing) {
