@@ -42,6 +42,11 @@ func TestRunTiny(t *testing.T) {
 		"end to end peak RSS":     float64(rep.EndToEnd.PeakRSS),
 		"publish batch":           rep.Publish.BatchPerSecond,
 		"publish single":          rep.Publish.SinglePerSecond,
+		"single end to end":       rep.Single.PerSecond,
+		"single ceiling":          rep.Single.Ceiling,
+		"single CPU per event":    rep.Single.CPUPerEvent,
+		"steady CPU per event":    rep.Steady.CPUPerEvent,
+		"steady p99":              rep.Steady.P99ms,
 		"latency p50":             rep.Latency.P50ms + rep.Latency.P99ms, // p50 may round to 0 on a fast machine
 		"latency max":             rep.Latency.Maxms,
 		"isolation":               rep.Isolation.PerSecond,
@@ -66,6 +71,9 @@ func TestRunTiny(t *testing.T) {
 	}
 	if rep.EndToEnd.Deliveries != 300*3 {
 		t.Errorf("end to end deliveries = %d; want %d", rep.EndToEnd.Deliveries, 300*3)
+	}
+	if rep.Steady.Missing != 0 || rep.Steady.Deliveries == 0 {
+		t.Errorf("steady: %d deliveries, %d missing", rep.Steady.Deliveries, rep.Steady.Missing)
 	}
 	if rep.Latency.Missing != 0 {
 		t.Errorf("latency: %d deliveries missing", rep.Latency.Missing)

@@ -14,6 +14,8 @@ const (
 	PhaseCeiling   = "ceiling"
 	PhaseEndToEnd  = "e2e"
 	PhasePublish   = "publish"
+	PhaseSingle    = "single"
+	PhaseSteady    = "steady"
 	PhaseLatency   = "latency"
 	PhaseIsolation = "isolation"
 	PhaseMemory    = "memory"
@@ -23,7 +25,7 @@ const (
 )
 
 // AllPhases lists every phase in the order Run measures them.
-var AllPhases = []string{PhaseCeiling, PhaseEndToEnd, PhasePublish, PhaseLatency, PhaseIsolation, PhaseMemory, PhaseDisable, PhaseHostile, PhaseUI}
+var AllPhases = []string{PhaseCeiling, PhaseEndToEnd, PhasePublish, PhaseSingle, PhaseSteady, PhaseLatency, PhaseIsolation, PhaseMemory, PhaseDisable, PhaseHostile, PhaseUI}
 
 // Config says what Run measures. The zero value of each field means its
 // default; WithDefaults fills them.
@@ -55,6 +57,13 @@ type Config struct {
 	// Rate is the offered rate of the latency phase, in events per second,
 	// each to LatencyWebhooks webhooks. Defaults to 1,000.
 	Rate int
+	// Clients is how many clients publish single events at once in the
+	// single phase, each waiting for its answer before the next. Defaults
+	// to 16.
+	Clients int
+	// SteadyRate is the offered rate of the steady phase, in events per
+	// second to one webhook. Defaults to 100.
+	SteadyRate int
 	// LatencyWebhooks is the fan-out of the latency phase. Defaults to 1,
 	// so that Rate events/s are Rate deliveries/s.
 	LatencyWebhooks int
@@ -105,6 +114,8 @@ func (c Config) WithDefaults() (Config, error) {
 	def(&c.Concurrency, 256)
 	def(&c.Publishers, 4)
 	def(&c.Rate, 1000)
+	def(&c.Clients, 16)
+	def(&c.SteadyRate, 100)
 	def(&c.LatencyWebhooks, 1)
 	def(&c.Backlog, 1_000_000)
 	if c.Duration <= 0 {

@@ -31,6 +31,17 @@ func WriteTable(w io.Writer, rep Report) error {
 		fmt.Fprintf(tw, "publish, batch API (durable)\t%s events/s\t%d events in batches of %d, %d deliveries each\t\n", num(p.BatchPerSecond), p.BatchEvents, p.BatchSize, rep.Webhooks)
 		fmt.Fprintf(tw, "publish, single events (durable)\t%s events/s\t%d events from %d clients\t\n", num(p.SinglePerSecond), p.SingleEvents, p.SingleClients)
 	}
+	if sg := rep.Single; sg != nil {
+		fmt.Fprintf(tw, "single events, fan-out 1, end to end\t%s events/s\t%d clients; %.0f%% of plain HTTP from %d clients (%s req/s); %d events in %.1fs\t\n",
+			num(sg.PerSecond), sg.Clients, 100*sg.RatioToCeiling, sg.Clients, num(sg.Ceiling), sg.Events, sg.Seconds)
+		fmt.Fprintf(tw, "  hookd CPU per event\t%.0f µs\tpeak RSS %s\t\n", sg.CPUPerEvent, mb(sg.PeakRSS))
+	}
+	if st := rep.Steady; st != nil {
+		fmt.Fprintf(tw, "steady, %d single events/s to one webhook\t%.0f µs CPU per event\tidle time included; peak RSS %s\t\n",
+			st.OfferedPerSecond, st.CPUPerEvent, mb(st.PeakRSS))
+		fmt.Fprintf(tw, "  publish accepted to arrival\tp50 %.1f ms\tp99 %.1f ms, max %.1f ms; %d deliveries, %d missing\t\n",
+			st.P50ms, st.P99ms, st.Maxms, st.Deliveries, st.Missing)
+	}
 	if l := rep.Latency; l != nil {
 		fmt.Fprintf(tw, "latency, publish accepted to arrival\tp50 %.1f ms\t%d events/s offered (%s accepted), %d webhook(s), %d deliveries, %d missing\t\n",
 			l.P50ms, l.OfferedPerSecond, num(l.AcceptedPerSecond), l.Webhooks, l.Deliveries, l.Missing)

@@ -38,6 +38,8 @@ type Report struct {
 	Ceiling   *Ceiling   `json:"ceiling,omitempty"`
 	EndToEnd  *EndToEnd  `json:"end_to_end,omitempty"`
 	Publish   *Publish   `json:"publish,omitempty"`
+	Single    *Single    `json:"single,omitempty"`
+	Steady    *Steady    `json:"steady,omitempty"`
 	Latency   *Latency   `json:"latency,omitempty"`
 	Isolation *Isolation `json:"isolation,omitempty"`
 	Memory    *Memory    `json:"memory,omitempty"`
@@ -208,6 +210,8 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		{PhaseCeiling, r.ceiling},
 		{PhaseEndToEnd, r.endToEnd},
 		{PhasePublish, r.publish},
+		{PhaseSingle, r.single},
+		{PhaseSteady, r.steady},
 		{PhaseLatency, r.latency},
 		{PhaseIsolation, r.isolation},
 		{PhaseMemory, r.memory},
@@ -254,9 +258,21 @@ func makePayload(n int) json.RawMessage {
 }
 
 func (r *runner) ceiling(ctx context.Context, rep *Report) error {
+	c, err := r.plainHTTP(ctx, r.cfg.Concurrency)
+	if err != nil {
+		return err
+	}
+	rep.Ceiling = c
+	r.cfg.Log("ceiling: %.0f requests/s", c.PerSecond)
+	return nil
+}
+
+// plainHTTP measures the receiver's rate for --duration with plain Go HTTP
+// POSTs of the payload, clients at once, and no hookd.
+func (r *runner) plainHTTP(ctx context.Context, clients int) (*Ceiling, error) {
 	rt := r.rcv.newRoute()
 	url := r.rcv.url(rt)
-	hc := &http.Client{Transport: &http.Transport{MaxIdleConns: r.cfg.Concurrency, MaxIdleConnsPerHost: r.cfg.Concurrency,
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConns: clients, MaxIdleConnsPerHost: clients,
 		IdleConnTimeout: time.Minute}}
 	defer hc.CloseIdleConnections()
 	start := time.Now()
@@ -265,7 +281,7 @@ func (r *runner) ceiling(ctx context.Context, rep *Report) error {
 		wg   sync.WaitGroup
 		errs atomic.Int64
 	)
-	for range r.cfg.Concurrency {
+	for range clients {
 		wg.Go(func() {
 			for time.Now().Before(deadline) && ctx.Err() == nil {
 				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(r.payload))
@@ -284,11 +300,9 @@ func (r *runner) ceiling(ctx context.Context, rep *Report) error {
 	elapsed := time.Since(start)
 	n := rt.count.Load()
 	if n == 0 {
-		return fmt.Errorf("no request reached the receiver (%d errors)", errs.Load())
+		return nil, fmt.Errorf("no request reached the receiver (%d errors)", errs.Load())
 	}
-	rep.Ceiling = &Ceiling{Requests: n, Seconds: elapsed.Seconds(), PerSecond: float64(n) / elapsed.Seconds()}
-	r.cfg.Log("ceiling: %.0f requests/s", rep.Ceiling.PerSecond)
-	return nil
+	return &Ceiling{Requests: n, Seconds: elapsed.Seconds(), PerSecond: float64(n) / elapsed.Seconds()}, nil
 }
 
 // hookSpec says how to set up one webhook of a fixture.

@@ -15,7 +15,8 @@ const benchUsage = `bench [flags]
 Runs hookd's benchmark on this machine: a local receiver, the ceiling (plain
 Go HTTP to that receiver, no hookd), then a real 'hookd serve' process per
 phase on a fresh data directory: end-to-end deliveries per second, publish
-rate, latency from publish to arrival, memory with a backlog of pending
+rate, single events to one webhook end to end (the shape users run) and
+the CPU each costs at a steady low rate, latency from publish to arrival, memory with a backlog of pending
 deliveries, isolation from webhooks that never answer, memory and time
 while a webhook with a backlog is disabled, what hostile 10 MiB
 batches of [1,1,…] cost (answer time, peak RSS), and how long the web
@@ -32,6 +33,8 @@ func runBench(ctx context.Context, args []string, out, errOut io.Writer) error {
 	concurrency := fs.Int("concurrency", 0, "hookd's --workers, and the ceiling's requests in flight (default 256)")
 	duration := fs.Duration("duration", 0, "length of the timed phases: ceiling, single publishes, latency (default 10s; 3s with --quick)")
 	rate := fs.Int("rate", 0, "offered events per second in the latency phase (default 1000)")
+	clients := fs.Int("clients", 0, "clients publishing single events at once in the single phase (default 16)")
+	steadyRate := fs.Int("steady-rate", 0, "offered events per second in the steady phase (default 100)")
 	backlog := fs.Int("backlog", 0, "pending deliveries in the memory and disable phases, and the delivery log of the ui phase (default 1000000; 100000 with --quick)")
 	database := fs.String("database", "", "database URL for hookd serve: empty for SQLite, or postgres://…")
 	phases := fs.String("phases", "", "comma-separated phases to run: "+strings.Join(bench.AllPhases, ",")+" (default all)")
@@ -57,6 +60,8 @@ func runBench(ctx context.Context, args []string, out, errOut io.Writer) error {
 	set(&cfg.PayloadBytes, *payload)
 	set(&cfg.Concurrency, *concurrency)
 	set(&cfg.Rate, *rate)
+	set(&cfg.Clients, *clients)
+	set(&cfg.SteadyRate, *steadyRate)
 	set(&cfg.Backlog, *backlog)
 	if *duration > 0 {
 		cfg.Duration = *duration
