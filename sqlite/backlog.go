@@ -164,5 +164,5 @@ const backlogRetry = time.Second
 
 // failMarked runs the batches of every marked webhook.
 func (s *Store) failMarked(ctx context.Context) error {
-	return sqlstore.FailMarked(ctx, sqlQuerier{s.reader}, s.failBacklog)
+	return sqlstore.FailMarked(ctx, sqlQuerier{q: s.reader}, s.failBacklog)
 }

@@ -57,7 +57,7 @@ func (s *Store) ListDeliveries(ctx context.Context, f hookd.DeliveryFilter) ([]h
 	var out []hookd.Delivery
 	err := s.read(ctx, "list deliveries", func(ctx context.Context, tx *sql.Tx) error {
 		var err error
-		out, err = sqlstore.WrittenDeliveries(ctx, sqlQuerier{tx}, &dialect, f)
+		out, err = sqlstore.WrittenDeliveries(ctx, sqlQuerier{q: tx}, &dialect, f)
 		if err != nil || f.Status != "" && f.Status != hookd.DeliveryPending {
 			return err
 		}
@@ -309,7 +309,7 @@ func listQueued(ctx context.Context, tx *sql.Tx, written *sql.Stmt, f hookd.Deli
 func (s *Store) RecoverDeliveries(ctx context.Context, workspaceID, webhookID string, since, until, now time.Time) (int, error) {
 	var n int64
 	err := s.write(ctx, "recover deliveries", func(ctx context.Context, tx *sql.Tx) error {
-		if err := sqlstore.WebhookInWorkspace(ctx, sqlQuerier{tx}, &dialect, workspaceID, webhookID); err != nil {
+		if err := sqlstore.WebhookInWorkspace(ctx, sqlQuerier{q: tx}, &dialect, workspaceID, webhookID); err != nil {
 			return err
 		}
 		q := `UPDATE deliveries SET status = 'pending', next_attempt_at = ?, scheduled_attempts = 0,

@@ -28,14 +28,16 @@ var dialect = sqlstore.Dialect{
 type engine struct{ s *Store }
 
 func (e engine) Read(ctx context.Context, op string, fn func(context.Context, sqlstore.Querier) error) error {
-	return e.s.read(ctx, op, func(ctx context.Context, tx *sql.Tx) error { return fn(ctx, sqlQuerier{tx}) })
+	return e.s.read(ctx, op, func(ctx context.Context, tx *sql.Tx) error { return fn(ctx, sqlQuerier{q: tx}) })
 }
 
 func (e engine) Write(ctx context.Context, op string, fn func(context.Context, sqlstore.Querier) error) error {
-	return e.s.write(ctx, op, func(ctx context.Context, tx *sql.Tx) error { return fn(ctx, sqlQuerier{tx}) })
+	return e.s.write(ctx, op, func(ctx context.Context, tx *sql.Tx) error { return fn(ctx, sqlQuerier{q: tx}) })
 }
 
-func (e engine) DB() sqlstore.Querier { return sqlQuerier{e.s.reader} }
+// DB runs the statements prepared: they are the API's per-request reads
+// (a workspace, a key, the catalogue).
+func (e engine) DB() sqlstore.Querier { return sqlQuerier{q: e.s.reader, cache: &e.s.readerStmts} }
 
 func (e engine) Wrap(op string, err error) error {
 	if err == nil {
@@ -55,10 +57,26 @@ func (e engine) Violation(err error) sqlstore.Violation {
 }
 
 // sqlQuerier is a *sql.DB or *sql.Tx as the shared code runs statements.
-type sqlQuerier struct{ q querier }
+// With a cache, which must be of the pool q is (never a transaction: a
+// statement prepared meanwhile would wait for a connection the
+// transaction may hold), it runs them prepared.
+type sqlQuerier struct {
+	q     querier
+	cache *stmtCache
+}
+
+// on returns what runs query: its prepared statement when there is one,
+// else q.
+func (q sqlQuerier) on(ctx context.Context, query string) (querier, string) {
+	if st := q.cache.stmt(ctx, query); st != nil {
+		return preparedQuerier{st}, ""
+	}
+	return q.q, query
+}
 
 func (q sqlQuerier) Exec(ctx context.Context, query string, args ...any) (int64, error) {
-	res, err := q.q.ExecContext(ctx, query, args...)
+	on, query := q.on(ctx, query)
+	res, err := on.ExecContext(ctx, query, args...)
 	if err != nil {
 		return 0, err
 	}
@@ -66,7 +84,8 @@ func (q sqlQuerier) Exec(ctx context.Context, query string, args ...any) (int64,
 }
 
 func (q sqlQuerier) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
-	rows, err := q.q.QueryContext(ctx, query, args...)
+	on, query := q.on(ctx, query)
+	rows, err := on.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +93,23 @@ func (q sqlQuerier) Query(ctx context.Context, query string, args ...any) (sqlst
 }
 
 func (q sqlQuerier) QueryRow(ctx context.Context, query string, args ...any) sqlstore.Row {
-	return q.q.QueryRowContext(ctx, query, args...)
+	on, query := q.on(ctx, query)
+	return on.QueryRowContext(ctx, query, args...)
+}
+
+// preparedQuerier runs its statement whatever the text it is given.
+type preparedQuerier struct{ st *sql.Stmt }
+
+func (p preparedQuerier) ExecContext(ctx context.Context, _ string, args ...any) (sql.Result, error) {
+	return p.st.ExecContext(ctx, args...)
+}
+
+func (p preparedQuerier) QueryContext(ctx context.Context, _ string, args ...any) (*sql.Rows, error) {
+	return p.st.QueryContext(ctx, args...)
+}
+
+func (p preparedQuerier) QueryRowContext(ctx context.Context, _ string, args ...any) *sql.Row {
+	return p.st.QueryRowContext(ctx, args...)
 }
 
 // sqlRows is *sql.Rows with the Close of sqlstore.Rows.

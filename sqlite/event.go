@@ -279,8 +279,12 @@ func (p *publisher) webhooks(workspaceID string) ([]hookd.Webhook, error) {
 	if hooks, ok := p.hooks[workspaceID]; ok {
 		return hooks, nil
 	}
-	if err := workspaceExists(p.ctx, p.tx, workspaceID); err != nil {
+	var n int
+	if err := p.tx.StmtContext(p.ctx, p.s.stmts.workspaceExists).QueryRowContext(p.ctx, workspaceID).Scan(&n); err != nil {
 		return nil, err
+	}
+	if n == 0 {
+		return nil, hookd.NotFound("workspace", workspaceID)
 	}
 	rows, err := p.tx.StmtContext(p.ctx, p.s.stmts.publishWebhooks).QueryContext(p.ctx, workspaceID)
 	if err != nil {
@@ -338,7 +342,7 @@ func (e engine) StoreTestSend(ctx context.Context, q sqlstore.Querier, ev *hookd
 // loadEvent reads the event id of the workspace with its deliveries, or
 // returns ENOTFOUND.
 func loadEvent(ctx context.Context, q querier, workspaceID, id string) (*hookd.Event, error) {
-	return sqlstore.LoadEvent(ctx, sqlQuerier{q}, &dialect, workspaceID, id, func(events []hookd.Event) error {
+	return sqlstore.LoadEvent(ctx, sqlQuerier{q: q}, &dialect, workspaceID, id, func(events []hookd.Event) error {
 		return fillDeliveries(ctx, q, events)
 	})
 }
@@ -346,7 +350,7 @@ func loadEvent(ctx context.Context, q querier, workspaceID, id string) (*hookd.E
 // fillDeliveries sets the Deliveries of events, all of one workspace: the
 // written ones, then the queued ones (fillQueued).
 func fillDeliveries(ctx context.Context, q querier, events []hookd.Event) error {
-	index, have, err := sqlstore.FillDeliveries(ctx, sqlQuerier{q}, &dialect, events)
+	index, have, err := sqlstore.FillDeliveries(ctx, sqlQuerier{q: q}, &dialect, events)
 	if err != nil || len(events) == 0 {
 		return err
 	}

@@ -51,7 +51,7 @@ func (s *Store) applyMigrations(ctx context.Context, list []sqlstore.Migration) 
 	r := sqlstore.Runner{
 		Dialect: &dialect,
 		Begin: func(ctx context.Context, fn func(sqlstore.Querier) error) error {
-			return s.transact(ctx, func(ctx context.Context, tx *sql.Tx) error { return fn(sqlQuerier{tx}) })
+			return s.transact(ctx, func(ctx context.Context, tx *sql.Tx) error { return fn(sqlQuerier{q: tx}) })
 		},
 		Check: foreignKeyCheck,
 	}

@@ -30,7 +30,12 @@ type Store struct {
 	writer *sql.DB // one connection: every write, in BEGIN IMMEDIATE transactions
 	reader *sql.DB // read-only connections
 
-	stmts      statements
+	stmts statements
+	// readerStmts are the statements the shared code runs outside a
+	// transaction, prepared on first use (engine.go).
+	readerStmts stmtCache
+	// cache keeps workspaces and the catalogue's names (readcache.go).
+	cache      readCache
 	claimStmts claimStatements // the claim queries, prepared on the reader pool
 	// fewQueued is how many queued events a delivery list reads through
 	// the queue's index (defaultFewQueued); with more, it reads them by id.
@@ -105,6 +110,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	reader.SetConnMaxLifetime(0)
 	reader.SetConnMaxIdleTime(0)
 	s.reader = reader
+	s.readerStmts.db = reader
 	if err := reader.PingContext(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open sqlite: %w", err)
@@ -175,6 +181,7 @@ func (s *Store) Close() error {
 	s.backlog.Stop()
 	s.stmts.close()
 	s.claimStmts.close()
+	s.readerStmts.close()
 	var errs []error
 	if s.reader != nil {
 		errs = append(errs, s.reader.Close())
@@ -346,5 +353,5 @@ func idArgs(ids []string) []any {
 
 // workspaceExists returns ENOTFOUND when the workspace does not exist.
 func workspaceExists(ctx context.Context, q querier, id string) error {
-	return sqlstore.WorkspaceExists(ctx, sqlQuerier{q}, &dialect, id)
+	return sqlstore.WorkspaceExists(ctx, sqlQuerier{q: q}, &dialect, id)
 }

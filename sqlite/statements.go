@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sync"
 )
 
 // statements are the queries of the hot paths (publish, claim, record),
@@ -18,6 +19,7 @@ type statements struct {
 	webhookByID       *sql.Stmt
 	eventByKey        *sql.Stmt
 	publishWebhooks   *sql.Stmt
+	workspaceExists   *sql.Stmt
 	streakSucceeded   *sql.Stmt
 	streakFailed      *sql.Stmt
 	streakRestart     *sql.Stmt
@@ -46,6 +48,7 @@ func (st *statements) list() []struct {
 		{&st.insertEvent, sqlInsertEvent},
 		{&st.eventByKey, sqlEventByKey},
 		{&st.publishWebhooks, sqlPublishWebhooks},
+		{&st.workspaceExists, sqlWorkspaceExists},
 		{&st.streakSucceeded, sqlStreakSucceeded},
 		{&st.streakFailed, sqlStreakFailed},
 		{&st.streakRestart, sqlStreakRestart},
@@ -133,4 +136,53 @@ func (st *claimStatements) prepare(ctx context.Context, db *sql.DB) error {
 
 func (st *claimStatements) close() {
 	closeAll(st.list())
+}
+
+// maxCachedStmts bounds a stmtCache: the shared code's queries are a few
+// dozen texts, but some lists (an IN of n ids) make a text per n.
+const maxCachedStmts = 128
+
+// stmtCache prepares each query text the shared code (sqlstore) runs once
+// per pool, on first use: modernc's SQLite compiles a statement for about
+// as long as a small query runs, and an API request runs several (its
+// workspace, the catalogue). Once full, queries run unprepared.
+type stmtCache struct {
+	db *sql.DB
+	mu sync.Mutex
+	m  map[string]*sql.Stmt
+}
+
+// stmt returns the statement of query, prepared on c's pool, or nil when
+// c is nil or full, or the text does not prepare (running it says why).
+func (c *stmtCache) stmt(ctx context.Context, query string) *sql.Stmt {
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st, ok := c.m[query]; ok {
+		return st
+	}
+	if len(c.m) >= maxCachedStmts {
+		return nil
+	}
+	st, err := c.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil
+	}
+	if c.m == nil {
+		c.m = map[string]*sql.Stmt{}
+	}
+	c.m[query] = st
+	return st
+}
+
+// close closes the statements prepared.
+func (c *stmtCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, st := range c.m {
+		st.Close()
+	}
+	c.m = nil
 }

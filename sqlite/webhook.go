@@ -12,6 +12,7 @@ import (
 
 const (
 	sqlWebhookByID     = `SELECT ` + sqlstore.WebhookColumns + ` FROM webhooks WHERE id = ?`
+	sqlWorkspaceExists = `SELECT count(*) FROM workspaces WHERE id = ?`
 	sqlPublishWebhooks = `SELECT ` + sqlstore.MatcherColumns + ` FROM webhooks WHERE workspace_id = ? AND status = 'active' ORDER BY id`
 )
 
@@ -31,7 +32,7 @@ func (s *Store) CreateWebhook(ctx context.Context, w *hookd.Webhook, maxWebhooks
 		if err := workspaceExists(ctx, tx, w.WorkspaceID); err != nil {
 			return err
 		}
-		if err := sqlstore.WebhookCap(ctx, sqlQuerier{tx}, &dialect, w.WorkspaceID, maxWebhooks); err != nil {
+		if err := sqlstore.WebhookCap(ctx, sqlQuerier{q: tx}, &dialect, w.WorkspaceID, maxWebhooks); err != nil {
 			return err
 		}
 		// No event published before it fans out to it: its cursor starts
@@ -64,7 +65,7 @@ func (e engine) TryUpdateWebhook(ctx context.Context, w *hookd.Webhook, now time
 		if err != nil {
 			return err
 		}
-		_, disabled, err := sqlstore.WriteWebhook(ctx, sqlQuerier{tx}, &dialect, &upd, old, failingAt.Valid, now)
+		_, disabled, err := sqlstore.WriteWebhook(ctx, sqlQuerier{q: tx}, &dialect, &upd, old, failingAt.Valid, now)
 		if err == nil && disabled {
 			failing, err = e.s.startFailing(ctx, tx, upd.ID, now, "")
 		}
