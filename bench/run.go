@@ -504,31 +504,12 @@ func (r *runner) publish(ctx context.Context, rep *Report) error {
 	}
 	p.BatchEvents, p.BatchPerSecond = n, float64(n)/time.Since(start).Seconds()
 
-	body := []byte(`{"type":"` + eventType + `","payload":` + string(r.payload) + `}`)
-	var (
-		count atomic.Int64
-		fails atomic.Int64
-		wg    sync.WaitGroup
-	)
 	start = time.Now()
-	deadline := start.Add(r.cfg.Duration)
-	for range singleClients {
-		wg.Go(func() {
-			for time.Now().Before(deadline) && ctx.Err() == nil {
-				if err := f.srv.api.Do(ctx, client.Request{Method: http.MethodPost,
-					Path: "/v1/workspaces/" + f.ws + "/events", Body: body}, nil); err != nil {
-					fails.Add(1)
-					continue
-				}
-				count.Add(1)
-			}
-		})
+	singles, err := r.publishSingles(ctx, f, singleClients)
+	if err != nil {
+		return err
 	}
-	wg.Wait()
-	if fails.Load() > 0 {
-		return fmt.Errorf("%d single publishes failed", fails.Load())
-	}
-	p.SingleEvents, p.SinglePerSecond = count.Load(), float64(count.Load())/time.Since(start).Seconds()
+	p.SingleEvents, p.SinglePerSecond = singles, float64(singles)/time.Since(start).Seconds()
 	rep.Publish = p
 	r.cfg.Log("publish: batch %.0f events/s, single %.0f events/s", p.BatchPerSecond, p.SinglePerSecond)
 	return nil

@@ -51,34 +51,16 @@ func (r *runner) single(ctx context.Context, rep *Report) error {
 		return err
 	}
 	defer f.stop(r.cfg)
-	body := []byte(`{"type":"` + eventType + `","payload":` + string(r.payload) + `}`)
 	cpu0, err := f.srv.cpuTime()
 	if err != nil {
 		return err
 	}
-	var (
-		count, fails atomic.Int64
-		wg           sync.WaitGroup
-	)
 	start := time.Now()
-	deadline := start.Add(r.cfg.Duration)
-	for range r.cfg.Clients {
-		wg.Go(func() {
-			for time.Now().Before(deadline) && ctx.Err() == nil {
-				if err := f.srv.api.Do(ctx, client.Request{Method: http.MethodPost,
-					Path: "/v1/workspaces/" + f.ws + "/events", Body: body}, nil); err != nil {
-					fails.Add(1)
-					continue
-				}
-				count.Add(1)
-			}
-		})
+	published, err := r.publishSingles(ctx, f, r.cfg.Clients)
+	if err != nil {
+		return err
 	}
-	wg.Wait()
-	if fails.Load() > 0 {
-		return fmt.Errorf("%d single publishes failed", fails.Load())
-	}
-	n, last, err := waitCount(ctx, f.routes, count.Load(), 30*time.Second)
+	n, last, err := waitCount(ctx, f.routes, published, 30*time.Second)
 	if err != nil {
 		return err
 	}
@@ -122,4 +104,33 @@ func (r *runner) steady(ctx context.Context, rep *Report) error {
 	r.cfg.Log("steady: %d events/s, p50 %.1fms p99 %.1fms, %.0f µs CPU per event", s.OfferedPerSecond, s.P50ms,
 		s.P99ms, s.CPUPerEvent)
 	return err
+}
+
+// publishSingles publishes single events to f from clients clients, each
+// waiting for its answer before the next, for --duration, and returns how
+// many were accepted; any failure is an error.
+func (r *runner) publishSingles(ctx context.Context, f *fixture, clients int) (int64, error) {
+	body := []byte(`{"type":"` + eventType + `","payload":` + string(r.payload) + `}`)
+	var (
+		count, fails atomic.Int64
+		wg           sync.WaitGroup
+	)
+	deadline := time.Now().Add(r.cfg.Duration)
+	for range clients {
+		wg.Go(func() {
+			for time.Now().Before(deadline) && ctx.Err() == nil {
+				if err := f.srv.api.Do(ctx, client.Request{Method: http.MethodPost,
+					Path: "/v1/workspaces/" + f.ws + "/events", Body: body}, nil); err != nil {
+					fails.Add(1)
+					continue
+				}
+				count.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if fails.Load() > 0 {
+		return count.Load(), fmt.Errorf("%d single publishes failed", fails.Load())
+	}
+	return count.Load(), nil
 }
