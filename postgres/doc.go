@@ -48,10 +48,11 @@
 // (backlog.go); every process runs a worker that finishes the batches a
 // crashed process left.
 //
-// Writes that make deliveries due (Publish, RetryDelivery,
-// RecoverDeliveries, ReleaseClaims, enabling a webhook) NOTIFY hookd_due
-// in their transaction; SubscribeDue LISTENs on a connection of its own,
-// so that idle engines in every process wake at once.
+// Writes that make deliveries due (RetryDelivery, RecoverDeliveries,
+// ReleaseClaims, enabling a webhook) NOTIFY hookd_due in their
+// transaction, Publish once its transaction has committed (notify.go);
+// SubscribeDue LISTENs on a connection of its own, so that idle engines in
+// every process wake at once.
 //
 // Errors that mean the database cannot be reached (refused or broken
 // connections, timeouts, a server shutting down or starting up) are

@@ -52,20 +52,20 @@ func (s *Store) Publish(ctx context.Context, events []*hookd.Event, now time.Tim
 		return nil
 	}
 	now = sqlstore.RoundTime(now)
-	var out []hookd.Event
+	var (
+		out []hookd.Event
+		n   int
+	)
 	err := s.write(ctx, "publish", func(ctx context.Context, tx pgx.Tx) error {
-		var (
-			n   int
-			err error
-		)
+		var err error
 		out, n, err = publish(ctx, tx, events, now)
-		if err != nil || n == 0 {
-			return err
-		}
-		return notifyDue(ctx, tx)
+		return err
 	})
 	if err != nil {
 		return err
+	}
+	if n > 0 {
+		s.notifyDueSoon()
 	}
 	for i, e := range events {
 		*e = out[i]

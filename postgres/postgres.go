@@ -78,6 +78,8 @@ type Store struct {
 	listeners sync.WaitGroup
 	// backlog fails disabled webhooks' backlogs (backlog.go).
 	backlog sqlstore.Worker
+	// dueSoon asks for a hookd_due notification (notify.go).
+	dueSoon chan struct{}
 	// attempts are the attempt counts not yet written (overview.go).
 	attempts attemptCounts
 }
@@ -137,6 +139,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	s.startBacklogWorker()
 	s.startAttemptFlusher()
+	s.startDueNotifier()
 	return s, nil
 }
 
