@@ -29,6 +29,8 @@ type Engine interface {
 	// FillDeliveries sets the Deliveries of events, read on q: their rows
 	// (FillDeliveries), and in SQLite the queued ones.
 	FillDeliveries(ctx context.Context, q Querier, events []hookd.Event) error
+	// WebhookUpdater and TestSender are the engine's own transactions of
+	// UpdateWebhook and PublishTest.
 	WebhookUpdater
 	TestSender
 }
@@ -45,9 +47,11 @@ const (
 
 // Shared holds the hookd.Store methods whose SQL is the same on both
 // engines: workspaces and their keys (workspace.go), the event catalogue
-// (catalogue.go), portal links (portal.go), reading and deleting webhooks
-// (webhook.go), reading events (event.go) and idempotency keys once reserved (idempotency.go). Each
-// engine's Store embeds one, so that these are its methods.
+// (catalogue.go), portal links (portal.go), reading, updating and deleting
+// webhooks (webhook.go), reading events and test sends (event.go), and
+// idempotency keys once reserved (idempotency.go). Each engine's Store
+// embeds one, so that these are its methods; an engine may wrap one (the
+// SQLite store caches Workspace and EventTypeNames).
 type Shared struct {
 	e Engine
 	d *Dialect
